@@ -1,0 +1,1 @@
+"""Conformance engine: adapter protocol, stateful properties, pytest plugin, CLI and reports."""

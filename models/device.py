@@ -1,0 +1,142 @@
+"""A device: its cache, its privilege snapshot, its outbox and the rows it shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.profile import available_views, device_tables, metadata_tables
+from models.records import (
+    DeviceObservation,
+    EditKind,
+    Operation,
+    Result,
+    RowRight,
+    SyncError,
+    Values,
+)
+from models.security import Snapshot
+from models.server import ACCEPTED, Change, Download, refused
+from models.values import values_problem
+from models.world import World
+
+
+@dataclass(slots=True)
+class CachedRow:
+    table: str
+    values: Values
+    version: int
+
+
+@dataclass(slots=True)
+class Device:
+    world: World
+    id: str
+    user: str
+    cache: dict[str, CachedRow]
+    snapshot: Snapshot
+    #: changes not yet sent (SYNC-1), oldest first.
+    outbox: list[Change] = field(default_factory=list)
+    #: the batch of the cycle under way, or None outside a cycle (SYNC-3).
+    in_flight: list[Change] | None = None
+    #: errors of the last completed cycle (VALID-2).
+    errors: list[SyncError] = field(default_factory=list)
+
+    @classmethod
+    def signed_in(cls, world: World, device: str, user: str, first: Download) -> Device:
+        """PROFILE-4: signing in downloads the metadata of the device's tables, the user's rows
+        and the privilege snapshot, as a first completed sync."""
+        dev = cls(world, device, user, {}, first.snapshot)
+        dev.install(first)
+        return dev
+
+    def install(self, download: Download) -> None:
+        """STALE-4: a download replaces the cache and the privilege snapshot."""
+        self.cache = {
+            rid: CachedRow(table, values, version)
+            for rid, (table, _owner, values, version) in download.rows.items()
+        }
+        self.snapshot = download.snapshot
+
+    # --- what the device shows ----------------------------------------------------------
+
+    def pending(self) -> list[Change]:
+        return [*(self.in_flight or []), *self.outbox]
+
+    def visible(self) -> dict[str, tuple[str, Values]]:
+        """SYNC-6: the rows the device shows are its cache with every pending change applied
+        on top, in order; an update to a row that is not shown stays queued and is not shown."""
+        rows = {rid: (c.table, c.values) for rid, c in self.cache.items()}
+        for ch in self.pending():
+            if ch.kind == "create":
+                rows[ch.row] = (ch.table, dict(ch.values))
+            elif ch.row in rows:
+                if ch.kind == "delete":
+                    del rows[ch.row]
+                else:
+                    table, values = rows[ch.row]
+                    rows[ch.row] = (table, {**values, **ch.values})
+        return rows
+
+    def rights(self, row: str, table: str) -> frozenset[RowRight]:
+        """STALE-1: local decisions use the snapshot of the last completed sync: the rights
+        recorded for a downloaded row, or the user's own-row rights for a row created here."""
+        if row in self.cache:
+            return self.snapshot.row_rights.get(row, frozenset())
+        return self.snapshot.own_rights.get(table, frozenset())
+
+    def observe(self) -> DeviceObservation:
+        by_table: dict[str, dict[str, Values]] = {t: {} for t in metadata_tables(self.world)}
+        for rid, (table, values) in sorted(self.visible().items()):
+            by_table[table][rid] = dict(values)
+        return {
+            "rows": by_table,
+            "views": available_views(self.world),
+            "metadata_tables": metadata_tables(self.world),
+            "pending": len(self.pending()),
+            "in_cycle": self.in_flight is not None,
+            "errors": list(self.errors),
+        }
+
+    # --- local operations ---------------------------------------------------------------
+
+    def local(self, op: Operation) -> Result:
+        """DEVICE-1: a local read or edit is decided on the device alone, in the order
+        not_offline (PROFILE-2), not_found, invalid, privilege (STALE-1); field-level security
+        is not checked here (SEC-6). An accepted edit is queued in the outbox (SYNC-1)."""
+        kind, table = op["kind"], op.get("table", "")
+        if table not in device_tables(self.world):
+            return refused("not_offline")
+        if kind == "read":
+            rows = {rid: dict(v) for rid, (t, v) in sorted(self.visible().items()) if t == table}
+            return {"status": "accepted", "rows": rows}
+        rid, op_id = op.get("row", ""), op.get("op_id", "")
+        values = op.get("values", {})
+        if not op_id:
+            return refused("invalid")
+        shown = self.visible()
+        columns = self.world.tables[table].columns
+        edit: EditKind
+        if kind == "create":
+            edit = "create"
+            if rid in shown or not rid:
+                return refused("invalid")
+            if values_problem(columns, values, complete=True):
+                return refused("invalid")
+            if table not in self.snapshot.create_tables:
+                return refused("privilege")
+        elif kind in ("update", "delete"):
+            edit = "update" if kind == "update" else "delete"
+            if rid not in shown or shown[rid][0] != table:
+                return refused("not_found")
+            if kind == "update" and values_problem(columns, values, complete=False):
+                return refused("invalid")
+            needed: RowRight = "write" if kind == "update" else "delete"
+            if needed not in self.rights(rid, table):
+                return refused("privilege")
+            values = values if kind == "update" else {}
+        else:
+            return refused("invalid")
+        cached = self.cache.get(rid)
+        base = cached.version if cached is not None else None
+        self.outbox.append(Change(op_id, edit, table, rid, dict(values), base))
+        return ACCEPTED

@@ -1,0 +1,301 @@
+"""The server: rows, the security directory, administrator events and upload validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.profile import device_tables, passes_filter
+from models.records import (
+    DEPTHS,
+    PRIVILEGES,
+    ROW_RIGHTS,
+    Depth,
+    EditKind,
+    Operation,
+    Privilege,
+    Reason,
+    Result,
+    RowRight,
+    ServerRow,
+    SyncError,
+    Values,
+)
+from models.security import (
+    Directory,
+    Snapshot,
+    can_create,
+    row_rights,
+    secured_columns_denied,
+    take_snapshot,
+)
+from models.values import values_problem
+from models.world import World, manager_cycle
+
+#: The source of a change: a device id, or SERVER_SOURCE for server-side edits.
+SERVER_SOURCE = ""
+
+
+@dataclass(slots=True)
+class Row:
+    table: str
+    owner: str
+    values: Values
+    #: change numbers that touched this row, each with its source (CONFLICT-1).
+    changes: list[tuple[int, str]]
+
+    @property
+    def version(self) -> int:
+        return self.changes[-1][0]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One queued offline edit as the device uploads it (SYNC-1)."""
+
+    op_id: str
+    kind: EditKind
+    table: str
+    row: str
+    values: Values
+    #: the server version the device last downloaded for this row; None for a row the device
+    #: created itself and has not downloaded yet (CONFLICT-1).
+    base: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    rows: dict[str, tuple[str, str, Values, int]]  # row id -> (table, owner, values, version)
+    snapshot: Snapshot
+
+
+def refused(reason: Reason) -> Result:
+    return {"status": "refused", "reason": reason}
+
+
+ACCEPTED: Result = {"status": "accepted"}
+
+
+@dataclass(slots=True)
+class Server:
+    world: World
+    directory: Directory
+    rows: dict[str, Row] = field(default_factory=dict)
+    clock: int = 0
+    #: op id -> the error it produced (None when it was applied): SYNC-5.
+    applied: dict[str, SyncError | None] = field(default_factory=dict)
+
+    @classmethod
+    def from_world(cls, world: World) -> Server:
+        spec = world.spec
+        role_privileges: dict[str, dict[tuple[str, Privilege], Depth]] = {}
+        for role in spec["roles"]:
+            privs = role_privileges.setdefault(role["id"], {})
+            for table, by_priv in role["privileges"].items():
+                for priv, depth in by_priv.items():
+                    if priv in PRIVILEGES:
+                        privs[(table, priv)] = depth
+        directory = Directory(
+            user_bu={u["id"]: u["business_unit"] for u in spec["users"]},
+            user_manager={u["id"]: u["manager"] for u in spec["users"]},
+            user_roles={u["id"]: set(u["roles"]) for u in spec["users"]},
+            role_privileges=role_privileges,
+            shares={(s["row"], s["user"]): frozenset(s["rights"]) for s in spec["shares"]},
+        )
+        server = cls(world, directory)
+        for r in spec["rows"]:
+            server.rows[r["id"]] = Row(r["table"], r["owner"], dict(r["values"]), [])
+            server._touch(r["id"], SERVER_SOURCE)
+        return server
+
+    def _touch(self, row: str, source: str) -> None:
+        self.clock += 1
+        self.rows[row].changes.append((self.clock, source))
+
+    # --- observation ------------------------------------------------------------------
+
+    def observe(self) -> dict[str, ServerRow]:
+        return {
+            rid: {"table": r.table, "owner": r.owner, "values": dict(r.values)}
+            for rid, r in sorted(self.rows.items())
+        }
+
+    def download(self, user: str) -> Download:
+        """SYNC-4 / PROFILE-5 / STALE-4: the rows a user may read now in the device's tables,
+        through the profile's row filters, and the privilege snapshot that goes with them."""
+        tables = device_tables(self.world)
+        rows: dict[str, tuple[str, str, Values, int]] = {}
+        for rid, r in self.rows.items():
+            if (
+                r.table in tables
+                and passes_filter(self.directory, user, self.world.profile[r.table], r.owner)
+                and "read" in row_rights(self.world, self.directory, user, r.table, rid, r.owner)
+            ):
+                rows[rid] = (r.table, r.owner, dict(r.values), r.version)
+        snapshot = take_snapshot(
+            self.world,
+            self.directory,
+            user,
+            tables,
+            {rid: (t, owner) for rid, (t, owner, _, _) in rows.items()},
+        )
+        return Download(rows, snapshot)
+
+    # --- uploads ----------------------------------------------------------------------
+
+    def upload(self, device: str, user: str, change: Change) -> SyncError | None:
+        """SYNC-5: an operation id already applied is not applied again; its first outcome is
+        returned. Otherwise the change is validated and applied now (VALID-1)."""
+        if change.op_id in self.applied:
+            return self.applied[change.op_id]
+        outcome = self._apply_change(device, user, change)
+        self.applied[change.op_id] = outcome
+        return outcome
+
+    def _apply_change(self, device: str, user: str, change: Change) -> SyncError | None:
+        """VALID-1 / VALID-3: validate one uploaded change against the server's state and
+        privileges at this moment, in the order not_found, invalid, privilege, conflict; apply
+        it only when it passes. CONFLICT-2 / CONFLICT-3 decide what a conflict does."""
+
+        def error(reason: Reason) -> SyncError:
+            return {"table": change.table, "row": change.row, "op": change.kind, "reason": reason}
+
+        world, d = self.world, self.directory
+        table = world.tables.get(change.table)
+        if table is None:
+            return error("invalid")
+        if change.kind == "create":
+            if change.row in self.rows:
+                return error("invalid")
+            if values_problem(table.columns, change.values, complete=True):
+                return error("invalid")
+            if not can_create(world, d, user, change.table):
+                return error("privilege")
+            set_columns = [c for c, v in change.values.items() if v is not None]
+            if secured_columns_denied(world, user, change.table, set_columns):
+                return error("privilege")
+            self.rows[change.row] = Row(change.table, user, dict(change.values), [])
+            self._touch(change.row, device)
+            return None
+        row = self.rows.get(change.row)
+        if row is None or row.table != change.table:
+            return error("not_found")
+        if change.kind == "update" and values_problem(table.columns, change.values, complete=False):
+            return error("invalid")
+        needed: RowRight = "write" if change.kind == "update" else "delete"
+        if needed not in row_rights(world, d, user, row.table, change.row, row.owner):
+            return error("privilege")
+        if change.kind == "update" and secured_columns_denied(
+            world, user, change.table, list(change.values)
+        ):
+            return error("privilege")
+        if conflicts(row, device, change.base) and world.conflict_policy == "server_wins":
+            return error("conflict")  # CONFLICT-3
+        if change.kind == "delete":
+            self._delete(change.row)
+        else:
+            row.values.update(change.values)  # CONFLICT-2: the device's columns win
+            self._touch(change.row, device)
+        return None
+
+    def _delete(self, row: str) -> None:
+        del self.rows[row]
+        for key in [k for k in self.directory.shares if k[0] == row]:
+            del self.directory.shares[key]
+
+    # --- administrator events and other users' edits -----------------------------------
+
+    def event(self, op: Operation) -> Result:
+        """EVENT-1 / EVENT-2: a server-side event takes effect on the server at once; one that
+        names something unknown, or would break WORLD-1, is refused with ``invalid`` or
+        ``not_found`` and changes nothing."""
+        d, world, kind = self.directory, self.world, op["kind"]
+        user = op.get("user")
+        if user is not None and user not in d.user_bu:
+            return refused("invalid")
+        if kind in ("assign_role", "remove_role"):
+            role = op.get("role")
+            if user is None or role not in d.role_privileges:
+                return refused("invalid")
+            if kind == "assign_role":
+                d.user_roles[user].add(role)
+            else:
+                d.user_roles[user].discard(role)
+            return ACCEPTED
+        if kind == "set_depth":
+            role, table = op.get("role"), op.get("table")
+            priv, depth = op.get("privilege"), op.get("depth")
+            if (
+                role not in d.role_privileges
+                or table not in world.tables
+                or priv not in PRIVILEGES
+                or depth not in DEPTHS
+            ):
+                return refused("invalid")
+            d.role_privileges[role][(table, priv)] = depth
+            return ACCEPTED
+        if kind == "set_manager":
+            manager = op.get("manager")
+            if user is None or (manager is not None and manager not in d.user_bu):
+                return refused("invalid")
+            if manager_cycle(d.user_manager, user, manager):
+                return refused("invalid")
+            d.user_manager[user] = manager
+            return ACCEPTED
+        if kind == "move_user":
+            bu = op.get("business_unit")
+            if user is None or bu not in world.bu_parent:
+                return refused("invalid")
+            d.user_bu[user] = bu
+            return ACCEPTED
+        if kind == "server_create":
+            table, rid, owner = op.get("table"), op.get("row"), op.get("owner")
+            values = op.get("values", {})
+            if (
+                table not in world.tables
+                or rid is None
+                or rid in self.rows
+                or owner not in d.user_bu
+                or values_problem(world.tables[table].columns, values, complete=True)
+            ):
+                return refused("invalid")
+            self.rows[rid] = Row(table, owner, dict(values), [])
+            self._touch(rid, SERVER_SOURCE)
+            return ACCEPTED
+        # the remaining events name an existing row
+        rid = op.get("row")
+        if kind not in ("share", "unshare", "reassign", "server_update", "server_delete"):
+            return refused("invalid")
+        if rid is None or rid not in self.rows:
+            return refused("not_found")
+        row = self.rows[rid]
+        if kind == "share":
+            rights = op.get("rights", [])
+            if user is None or any(r not in ROW_RIGHTS for r in rights):
+                return refused("invalid")
+            d.shares[(rid, user)] = frozenset(rights)
+        elif kind == "unshare":
+            if user is None:
+                return refused("invalid")
+            d.shares.pop((rid, user), None)
+        elif kind == "reassign":
+            owner = op.get("owner")
+            if owner not in d.user_bu:
+                return refused("invalid")
+            row.owner = owner
+            self._touch(rid, SERVER_SOURCE)
+        elif kind == "server_update":
+            values = op.get("values", {})
+            if values_problem(world.tables[row.table].columns, values, complete=False):
+                return refused("invalid")
+            row.values.update(values)
+            self._touch(rid, SERVER_SOURCE)
+        else:
+            self._delete(rid)
+        return ACCEPTED
+
+
+def conflicts(row: Row, device: str, base: int | None) -> bool:
+    """CONFLICT-1: a change conflicts when the server row was changed, after the version the
+    device based its edit on, by anything other than this device's own earlier changes."""
+    floor = 0 if base is None else base
+    return any(number > floor and source != device for number, source in row.changes)
