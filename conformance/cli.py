@@ -22,11 +22,11 @@ def default_report_dir(kind: str, now: datetime | None = None) -> Path:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    import models.scenarios
+    from conformance import scenario_report
 
     out: Path | None = args.out
     report_dir = out if out is not None else default_report_dir("scenarios")
-    return models.scenarios.main(report_dir)
+    return scenario_report.main(report_dir)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -102,7 +102,9 @@ class Device:
     def local(self, op: Operation) -> Result:
         """DEVICE-1: a local read or edit is decided on the device alone, in the order
         not_offline (PROFILE-2), not_found, invalid, privilege (STALE-1); field-level security
-        is not checked here (SEC-6). An accepted edit is queued in the outbox (SYNC-1)."""
+        is not checked here (SEC-6). It is decided the same way during a cycle (SYNC-7). An
+        accepted edit is queued in the outbox (SYNC-1) under the operation id and row id the
+        caller chose (WORLD-4)."""
         kind, table = op["kind"], op.get("table", "")
         if table not in device_tables(self.world):
             return refused("not_offline")
