@@ -50,7 +50,9 @@ class Device:
         return dev
 
     def install(self, download: Download) -> None:
-        """STALE-4: a download replaces the cache and the privilege snapshot."""
+        """STALE-4: a download replaces the cache and the privilege snapshot. Nothing else does:
+        rows that became readable on the server wait for it (STALE-2), rows that stopped being
+        readable stay until it (STALE-3)."""
         self.cache = {
             rid: CachedRow(table, values, version)
             for rid, (table, _owner, values, version) in download.rows.items()

@@ -53,7 +53,7 @@ class UserSpec(TypedDict):
 class RoleSpec(TypedDict):
     id: str
     #: table -> privilege -> depth; a missing entry means depth "none".
-    privileges: dict[str, dict[str, Depth]]
+    privileges: dict[str, dict[Privilege, Depth]]
 
 
 class TableSpec(TypedDict):

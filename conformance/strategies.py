@@ -1,0 +1,301 @@
+"""Hypothesis strategies for worlds and operations.
+
+Column values come from each column's JSON Schema through hypothesis-jsonschema, one
+``from_schema`` per column composed with ``st.fixed_dictionaries`` (faster than one schema per
+row, and unaffected by the object-schema break of hypothesis-jsonschema 0.23.1 on newer
+Hypothesis). Ids are plain patterned strings: the generator never relies on ``format``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+from models.examples import TABLES
+from models.records import (
+    DEPTHS,
+    PRIVILEGES,
+    ROW_FILTERS,
+    ROW_RIGHTS,
+    AppModuleSpec,
+    BusinessUnitSpec,
+    DeviceSpec,
+    FieldPermissionSpec,
+    Operation,
+    RoleSpec,
+    RowSpec,
+    ShareSpec,
+    TableSpec,
+    UserSpec,
+    ViewSpec,
+    WorldSpec,
+)
+
+TABLE_NAMES = [t["name"] for t in TABLES]
+TABLE_BY_NAME = {t["name"]: t for t in TABLES}
+#: ids for rows created during a run: a small pool, so that later steps hit them.
+NEW_ROW_IDS = [f"new{i}" for i in range(6)]
+
+# Depths are drawn with a bias towards the interesting middle ones.
+depths = st.sampled_from(DEPTHS)
+
+
+@cache
+def _column_strategy(schema_json: str) -> st.SearchStrategy[Any]:
+    return from_schema(json.loads(schema_json))
+
+
+def column_values(table: TableSpec, columns: list[str] | None = None) -> st.SearchStrategy[Any]:
+    """Values for ``columns`` of ``table`` (all columns when None), valid for their schemas."""
+    names = list(table["columns"]) if columns is None else columns
+    return st.fixed_dictionaries(
+        {c: _column_strategy(json.dumps(table["columns"][c], sort_keys=True)) for c in names}
+    )
+
+
+def update_values(table: TableSpec) -> st.SearchStrategy[Any]:
+    """A non-empty subset of the table's columns with valid values."""
+    cols = list(table["columns"])
+    return st.lists(st.sampled_from(cols), min_size=1, max_size=len(cols), unique=True).flatmap(
+        lambda chosen: column_values(table, sorted(chosen))
+    )
+
+
+@st.composite
+def worlds(draw: st.DrawFn, max_users: int = 4, max_rows: int = 6) -> WorldSpec:
+    """A small random world that satisfies WORLD-1."""
+    n_bu = draw(st.integers(1, 4))
+    bus: list[BusinessUnitSpec] = [{"id": "bu0", "parent": None}]
+    for i in range(1, n_bu):
+        bus.append({"id": f"bu{i}", "parent": f"bu{draw(st.integers(0, i - 1))}"})
+    bu_ids = [b["id"] for b in bus]
+
+    n_roles = draw(st.integers(1, 3))
+    roles: list[RoleSpec] = []
+    for i in range(n_roles):
+        privileges = {
+            t: {p: draw(depths) for p in PRIVILEGES}
+            for t in draw(st.lists(st.sampled_from(TABLE_NAMES), unique=True, max_size=4))
+        }
+        roles.append({"id": f"role{i}", "privileges": privileges})
+    role_ids = [r["id"] for r in roles]
+
+    n_users = draw(st.integers(1, max_users))
+    users: list[UserSpec] = []
+    for i in range(n_users):
+        manager = draw(st.none() | st.integers(0, i - 1).map(lambda k: f"u{k}")) if i else None
+        users.append(
+            {
+                "id": f"u{i}",
+                "business_unit": draw(st.sampled_from(bu_ids)),
+                "manager": manager,
+                "roles": draw(st.lists(st.sampled_from(role_ids), unique=True, max_size=2)),
+            }
+        )
+    user_ids = [u["id"] for u in users]
+
+    field_permissions: list[FieldPermissionSpec] = [
+        {
+            "table": t["name"],
+            "column": c,
+            "users": draw(st.lists(st.sampled_from(user_ids), unique=True)),
+        }
+        for t in TABLES
+        for c in t["secured"]
+    ]
+
+    rows: list[RowSpec] = []
+    for i in range(draw(st.integers(0, max_rows))):
+        table = draw(st.sampled_from(TABLES))
+        rows.append(
+            {
+                "id": f"row{i}",
+                "table": table["name"],
+                "owner": draw(st.sampled_from(user_ids)),
+                "values": draw(column_values(table)),
+            }
+        )
+    shares: list[ShareSpec] = []
+    if rows:
+        for row, user in draw(
+            st.lists(
+                st.tuples(st.sampled_from([r["id"] for r in rows]), st.sampled_from(user_ids)),
+                unique=True,
+                max_size=3,
+            )
+        ):
+            rights = draw(st.lists(st.sampled_from(ROW_RIGHTS), unique=True, min_size=1))
+            shares.append({"row": row, "user": user, "rights": rights})
+
+    modules: list[AppModuleSpec] = [
+        {
+            "id": f"module{i}",
+            "offline_enabled": draw(st.booleans()) if i else True,
+            "tables": draw(st.lists(st.sampled_from(TABLE_NAMES), unique=True, min_size=1)),
+        }
+        for i in range(draw(st.integers(1, 2)))
+    ]
+    profile = draw(
+        st.dictionaries(st.sampled_from(TABLE_NAMES), st.sampled_from(ROW_FILTERS), min_size=1)
+    )
+    views: list[ViewSpec] = [
+        {
+            "id": f"view{i}",
+            "table": draw(st.sampled_from(TABLE_NAMES)),
+            "references": draw(st.lists(st.sampled_from(TABLE_NAMES), unique=True, max_size=2)),
+        }
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    devices: list[DeviceSpec] = [
+        {"id": f"d{i}", "user": draw(st.sampled_from(user_ids))}
+        for i in range(draw(st.integers(1, 3)))
+    ]
+    return {
+        "business_units": bus,
+        "users": users,
+        "roles": roles,
+        "tables": TABLES,
+        "field_permissions": field_permissions,
+        "rows": rows,
+        "shares": shares,
+        "hierarchy": {"enabled": draw(st.booleans()), "depth": draw(st.integers(1, 3))},
+        "app_modules": modules,
+        "profile": profile,
+        "views": views,
+        "devices": devices,
+        "conflict_policy": draw(st.sampled_from(["client_wins", "server_wins"])),
+    }
+
+
+def row_ids(world: WorldSpec) -> list[str]:
+    """Row ids an operation may name: the world's rows and the pool for new rows."""
+    return [r["id"] for r in world["rows"]] + NEW_ROW_IDS
+
+
+@st.composite
+def device_operations(draw: st.DrawFn, world: WorldSpec) -> Operation:
+    """One device operation: a local edit or read, or a cycle step, on any table (tables off
+    the device are drawn too, to exercise PROFILE-2)."""
+    device = draw(st.sampled_from([d["id"] for d in world["devices"]]))
+    kind = draw(
+        st.sampled_from(["create", "update", "delete", "read", "sync_start", "sync_end", "restart"])
+    )
+    if kind in ("sync_start", "sync_end", "restart"):
+        return {"kind": kind, "device": device}
+    table = draw(st.sampled_from(TABLES))
+    op: Operation = {"kind": kind, "device": device, "table": table["name"]}
+    if kind == "read":
+        return op
+    op["row"] = draw(st.sampled_from(NEW_ROW_IDS if kind == "create" else row_ids(world)))
+    if kind == "create":
+        op["values"] = draw(column_values(table))
+    elif kind == "update":
+        op["values"] = draw(update_values(table))
+    return op
+
+
+@st.composite
+def server_operations(draw: st.DrawFn, world: WorldSpec) -> Operation:
+    """One server-side event (EVENT-1): an administrator's change or another user's edit."""
+    users = [u["id"] for u in world["users"]]
+    roles = [r["id"] for r in world["roles"]]
+    rows = row_ids(world)
+    kind = draw(
+        st.sampled_from(
+            [
+                "assign_role",
+                "remove_role",
+                "set_depth",
+                "share",
+                "unshare",
+                "set_manager",
+                "move_user",
+                "reassign",
+                "server_create",
+                "server_update",
+                "server_delete",
+            ]
+        )
+    )
+    if kind in ("assign_role", "remove_role"):
+        return {
+            "kind": kind,
+            "user": draw(st.sampled_from(users)),
+            "role": draw(st.sampled_from(roles)),
+        }
+    if kind == "set_depth":
+        return {
+            "kind": kind,
+            "role": draw(st.sampled_from(roles)),
+            "table": draw(st.sampled_from(TABLE_NAMES)),
+            "privilege": draw(st.sampled_from(PRIVILEGES)),
+            "depth": draw(depths),
+        }
+    if kind == "share":
+        return {
+            "kind": kind,
+            "row": draw(st.sampled_from(rows)),
+            "user": draw(st.sampled_from(users)),
+            "rights": draw(st.lists(st.sampled_from(ROW_RIGHTS), unique=True, min_size=1)),
+        }
+    if kind == "unshare":
+        return {
+            "kind": kind,
+            "row": draw(st.sampled_from(rows)),
+            "user": draw(st.sampled_from(users)),
+        }
+    if kind == "set_manager":
+        return {
+            "kind": kind,
+            "user": draw(st.sampled_from(users)),
+            "manager": draw(st.none() | st.sampled_from(users)),
+        }
+    if kind == "move_user":
+        return {
+            "kind": kind,
+            "user": draw(st.sampled_from(users)),
+            "business_unit": draw(st.sampled_from([b["id"] for b in world["business_units"]])),
+        }
+    if kind == "reassign":
+        return {
+            "kind": kind,
+            "row": draw(st.sampled_from(rows)),
+            "owner": draw(st.sampled_from(users)),
+        }
+    table = draw(st.sampled_from(TABLES))
+    if kind == "server_create":
+        return {
+            "kind": kind,
+            "table": table["name"],
+            "row": draw(st.sampled_from(NEW_ROW_IDS)),
+            "owner": draw(st.sampled_from(users)),
+            "values": draw(column_values(table)),
+        }
+    if kind == "server_update":
+        row = draw(st.sampled_from(rows))
+        existing = next((r for r in world["rows"] if r["id"] == row), None)
+        target = TABLE_BY_NAME[existing["table"]] if existing else table
+        return {"kind": kind, "row": row, "values": draw(update_values(target))}
+    return {"kind": kind, "row": draw(st.sampled_from(rows))}
+
+
+def number_ops(ops: list[Operation]) -> list[Operation]:
+    """Give every local edit a unique operation id (WORLD-4), in order."""
+    numbered: list[Operation] = []
+    for i, op in enumerate(ops):
+        op = dict(op)  # type: ignore[assignment]
+        if op["kind"] in ("create", "update", "delete"):
+            op["op_id"] = f"op{i}"
+        numbered.append(op)
+    return numbered
+
+
+def operation_lists(world: WorldSpec, max_size: int = 30) -> st.SearchStrategy[list[Operation]]:
+    """A sequence of device and server operations with unique operation ids."""
+    return st.lists(
+        st.one_of(device_operations(world), server_operations(world)), max_size=max_size
+    ).map(number_ops)
