@@ -15,14 +15,15 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
+from conformance.adapter import ALL_CAPABILITIES
 from models.examples import TABLES
 from models.records import (
-    DEPTHS,
     PRIVILEGES,
     ROW_FILTERS,
     ROW_RIGHTS,
     AppModuleSpec,
     BusinessUnitSpec,
+    Depth,
     DeviceSpec,
     FieldPermissionSpec,
     Operation,
@@ -40,8 +41,17 @@ TABLE_BY_NAME = {t["name"]: t for t in TABLES}
 #: ids for rows created during a run: a small pool, so that later steps hit them.
 NEW_ROW_IDS = [f"new{i}" for i in range(6)]
 
-# Depths are drawn with a bias towards the interesting middle ones.
-depths = st.sampled_from(DEPTHS)
+# Depths are drawn with a bias away from "none", so that users can do things.
+_DEPTH_WEIGHTS: tuple[Depth, ...] = (
+    "none",
+    "user",
+    "user",
+    "business_unit",
+    "business_unit",
+    "parent_child",
+    "organization",
+)
+depths: st.SearchStrategy[Depth] = st.sampled_from(_DEPTH_WEIGHTS)
 
 
 @cache
@@ -51,14 +61,30 @@ def _column_strategy(schema_json: str) -> st.SearchStrategy[Any]:
 
 def column_values(table: TableSpec, columns: list[str] | None = None) -> st.SearchStrategy[Any]:
     """Values for ``columns`` of ``table`` (all columns when None), valid for their schemas."""
+    if columns is None and TABLE_BY_NAME.get(table["name"]) is table:
+        return _all_columns(table["name"])
     names = list(table["columns"]) if columns is None else columns
     return st.fixed_dictionaries(
         {c: _column_strategy(json.dumps(table["columns"][c], sort_keys=True)) for c in names}
     )
 
 
+@cache
+def _all_columns(name: str) -> st.SearchStrategy[Any]:
+    table = TABLE_BY_NAME[name]
+    return st.fixed_dictionaries(
+        {c: _column_strategy(json.dumps(s, sort_keys=True)) for c, s in table["columns"].items()}
+    )
+
+
 def update_values(table: TableSpec) -> st.SearchStrategy[Any]:
     """A non-empty subset of the table's columns with valid values."""
+    return _update_values(table["name"])
+
+
+@cache
+def _update_values(name: str) -> st.SearchStrategy[Any]:
+    table = TABLE_BY_NAME[name]
     cols = list(table["columns"])
     return st.lists(st.sampled_from(cols), min_size=1, max_size=len(cols), unique=True).flatmap(
         lambda chosen: column_values(table, sorted(chosen))
@@ -66,8 +92,17 @@ def update_values(table: TableSpec) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def worlds(draw: st.DrawFn, max_users: int = 4, max_rows: int = 6) -> WorldSpec:
-    """A small random world that satisfies WORLD-1."""
+def worlds(
+    draw: st.DrawFn,
+    max_users: int = 4,
+    max_rows: int = 6,
+    capabilities: frozenset[str] = ALL_CAPABILITIES,
+    min_devices: int = 1,
+) -> WorldSpec:
+    """A small random world that satisfies WORLD-1, using only what ``capabilities`` allow:
+    without ``server_wins`` the policy is ``client_wins``; without ``hierarchy`` hierarchy
+    security is off; without ``field_security`` every user may set every secured column;
+    without ``multiple_devices_per_user`` each device has its own user."""
     n_bu = draw(st.integers(1, 4))
     bus: list[BusinessUnitSpec] = [{"id": "bu0", "parent": None}]
     for i in range(1, n_bu):
@@ -79,7 +114,9 @@ def worlds(draw: st.DrawFn, max_users: int = 4, max_rows: int = 6) -> WorldSpec:
     for i in range(n_roles):
         privileges = {
             t: {p: draw(depths) for p in PRIVILEGES}
-            for t in draw(st.lists(st.sampled_from(TABLE_NAMES), unique=True, max_size=4))
+            for t in draw(
+                st.lists(st.sampled_from(TABLE_NAMES), unique=True, min_size=1, max_size=4)
+            )
         }
         roles.append({"id": f"role{i}", "privileges": privileges})
     role_ids = [r["id"] for r in roles]
@@ -93,7 +130,9 @@ def worlds(draw: st.DrawFn, max_users: int = 4, max_rows: int = 6) -> WorldSpec:
                 "id": f"u{i}",
                 "business_unit": draw(st.sampled_from(bu_ids)),
                 "manager": manager,
-                "roles": draw(st.lists(st.sampled_from(role_ids), unique=True, max_size=2)),
+                "roles": draw(
+                    st.lists(st.sampled_from(role_ids), unique=True, min_size=1, max_size=2)
+                ),
             }
         )
     user_ids = [u["id"] for u in users]
@@ -102,7 +141,11 @@ def worlds(draw: st.DrawFn, max_users: int = 4, max_rows: int = 6) -> WorldSpec:
         {
             "table": t["name"],
             "column": c,
-            "users": draw(st.lists(st.sampled_from(user_ids), unique=True)),
+            "users": (
+                draw(st.lists(st.sampled_from(user_ids), unique=True))
+                if "field_security" in capabilities
+                else list(user_ids)
+            ),
         }
         for t in TABLES
         for c in t["secured"]
@@ -150,10 +193,21 @@ def worlds(draw: st.DrawFn, max_users: int = 4, max_rows: int = 6) -> WorldSpec:
         }
         for i in range(draw(st.integers(0, 3)))
     ]
-    devices: list[DeviceSpec] = [
-        {"id": f"d{i}", "user": draw(st.sampled_from(user_ids))}
-        for i in range(draw(st.integers(1, 3)))
-    ]
+    if "multiple_devices_per_user" in capabilities:
+        device_users = [
+            draw(st.sampled_from(user_ids)) for _ in range(draw(st.integers(min_devices, 3)))
+        ]
+    else:
+        device_users = draw(
+            st.lists(
+                st.sampled_from(user_ids),
+                unique=True,
+                min_size=min(min_devices, len(user_ids)),
+                max_size=3,
+            ).filter(bool)
+        )
+    devices: list[DeviceSpec] = [{"id": f"d{i}", "user": u} for i, u in enumerate(device_users)]
+    policies = ["client_wins", "server_wins"] if "server_wins" in capabilities else ["client_wins"]
     return {
         "business_units": bus,
         "users": users,
@@ -162,12 +216,15 @@ def worlds(draw: st.DrawFn, max_users: int = 4, max_rows: int = 6) -> WorldSpec:
         "field_permissions": field_permissions,
         "rows": rows,
         "shares": shares,
-        "hierarchy": {"enabled": draw(st.booleans()), "depth": draw(st.integers(1, 3))},
+        "hierarchy": {
+            "enabled": "hierarchy" in capabilities and draw(st.booleans()),
+            "depth": draw(st.integers(1, 3)),
+        },
         "app_modules": modules,
         "profile": profile,
         "views": views,
         "devices": devices,
-        "conflict_policy": draw(st.sampled_from(["client_wins", "server_wins"])),
+        "conflict_policy": draw(st.sampled_from(policies)),
     }
 
 

@@ -40,12 +40,16 @@ class Device:
     in_flight: list[Change] | None = None
     #: errors of the last completed cycle (VALID-2).
     errors: list[SyncError] = field(default_factory=list)
+    #: the rule IDs exercised since the owner of this set last cleared it.
+    trace: set[str] = field(default_factory=set)
 
     @classmethod
-    def signed_in(cls, world: World, device: str, user: str, first: Download) -> Device:
+    def signed_in(
+        cls, world: World, device: str, user: str, first: Download, trace: set[str]
+    ) -> Device:
         """PROFILE-4: signing in downloads the metadata of the device's tables, the user's rows
         and the privilege snapshot, as a first completed sync."""
-        dev = cls(world, device, user, {}, first.snapshot)
+        dev = cls(world, device, user, {}, first.snapshot, trace=trace)
         dev.install(first)
         return dev
 
@@ -107,12 +111,19 @@ class Device:
         is not checked here (SEC-6). It is decided the same way during a cycle (SYNC-7). An
         accepted edit is queued in the outbox (SYNC-1) under the operation id and row id the
         caller chose (WORLD-4)."""
+        trace = self.trace
+        trace.add("DEVICE-1")
+        if self.in_flight is not None:
+            trace.add("SYNC-7")
         kind, table = op["kind"], op.get("table", "")
         if table not in device_tables(self.world):
+            trace.add("PROFILE-2")
             return refused("not_offline")
         if kind == "read":
+            trace.add("SYNC-6")
             rows = {rid: dict(v) for rid, (t, v) in sorted(self.visible().items()) if t == table}
             return {"status": "accepted", "rows": rows}
+        trace.add("WORLD-4")
         rid, op_id = op.get("row", ""), op.get("op_id", "")
         values = op.get("values", {})
         if not op_id:
@@ -125,7 +136,9 @@ class Device:
             if rid in shown or not rid:
                 return refused("invalid")
             if values_problem(columns, values, complete=True):
+                trace.add("WORLD-3")
                 return refused("invalid")
+            trace.add("SEC-3")
             if table not in self.snapshot.create_tables:
                 return refused("privilege")
         elif kind in ("update", "delete"):
@@ -133,6 +146,7 @@ class Device:
             if rid not in shown or shown[rid][0] != table:
                 return refused("not_found")
             if kind == "update" and values_problem(columns, values, complete=False):
+                trace.add("WORLD-3")
                 return refused("invalid")
             needed: RowRight = "write" if kind == "update" else "delete"
             if needed not in self.rights(rid, table):
@@ -140,6 +154,9 @@ class Device:
             values = values if kind == "update" else {}
         else:
             return refused("invalid")
+        if any(c in self.world.tables[table].secured for c in values):
+            trace.add("SEC-6")
+        trace.update(("SYNC-1", "SYNC-6"))
         cached = self.cache.get(rid)
         base = cached.version if cached is not None else None
         self.outbox.append(Change(op_id, edit, table, rid, dict(values), base))

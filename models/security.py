@@ -71,33 +71,54 @@ def depth_covers(world: World, d: Directory, user: str, level: int, owner: str) 
 
 def manager_level(world: World, d: Directory, user: str, owner: str) -> int | None:
     """SEC-5: 1 when ``user`` is the direct manager of ``owner``, n for the n-th manager up,
-    None when ``user`` is not above ``owner`` within the hierarchy depth (or it is disabled)."""
+    None when ``user`` is not above ``owner`` at all. Disabled hierarchy: always None."""
     if not world.hierarchy_enabled:
         return None
     cur = d.user_manager.get(owner)
     level = 1
-    while cur is not None and level <= world.hierarchy_depth:
+    seen = {owner}
+    while cur is not None and cur not in seen:
         if cur == user:
             return level
+        seen.add(cur)
         cur = d.user_manager.get(cur)
         level += 1
     return None
 
 
 def row_rights(
-    world: World, d: Directory, user: str, table: str, row: str, owner: str
+    world: World,
+    d: Directory,
+    user: str,
+    table: str,
+    row: str,
+    owner: str,
+    why: set[str] | None = None,
 ) -> frozenset[RowRight]:
     """The rights ``user`` holds on one row now: SEC-1/SEC-2 by depth, SEC-4 by sharing and
-    SEC-5 by manager hierarchy."""
+    SEC-5 by manager hierarchy (within the hierarchy depth). ``why``, when given, collects the
+    IDs of the rules that took part in the decision."""
     rights: set[RowRight] = set()
-    shared = d.shares.get((row, user), frozenset())
+    shared = d.shares.get((row, user))
     level_above = manager_level(world, d, user, owner)
+    if level_above is not None and level_above > world.hierarchy_depth:
+        level_above = None
+        if why is not None:
+            why.add("SEC-5")
     for right in ROW_RIGHTS:
         level = depth_of(world, d, user, table, right)
+        if why is not None:
+            why.add("SEC-1")
+            if len(d.user_roles[user]) > 1:
+                why.add("SEC-2")
+            if shared is not None:
+                why.add("SEC-4")
+            if level_above is not None:
+                why.add("SEC-5")
         if depth_covers(world, d, user, level, owner):
             rights.add(right)
         elif level >= USER_LEVEL and (
-            right in shared  # SEC-4
+            (shared is not None and right in shared)  # SEC-4
             or level_above == 1  # SEC-5, direct manager
             or (level_above is not None and right == "read")  # SEC-5, higher managers
         ):

@@ -83,6 +83,8 @@ class Server:
     clock: int = 0
     #: op id -> the error it produced (None when it was applied): SYNC-5.
     applied: dict[str, SyncError | None] = field(default_factory=dict)
+    #: the rule IDs exercised since the owner of this set last cleared it.
+    trace: set[str] = field(default_factory=set)
 
     @classmethod
     def from_world(cls, world: World) -> Server:
@@ -119,23 +121,36 @@ class Server:
             for rid, r in sorted(self.rows.items())
         }
 
-    def download(self, user: str) -> Download:
-        """SYNC-4 / PROFILE-5 / STALE-4: the rows a user may read now in the device's tables,
-        through the profile's row filters, and the privilege snapshot that goes with them."""
+    def readable(self, user: str, why: set[str] | None = None) -> list[str]:
+        """PROFILE-5 / SYNC-4: the ids of the rows in the device's tables that ``user`` may read
+        now and that pass the profile's row filter of their table: the user's projection."""
         tables = device_tables(self.world)
-        rows: dict[str, tuple[str, str, Values, int]] = {}
+        ids: list[str] = []
         for rid, r in self.rows.items():
-            if (
-                r.table in tables
-                and passes_filter(self.directory, user, self.world.profile[r.table], r.owner)
-                and "read" in row_rights(self.world, self.directory, user, r.table, rid, r.owner)
+            if r.table not in tables:
+                continue
+            row_filter = self.world.profile[r.table]
+            if why is not None and row_filter != "all":
+                why.add("PROFILE-5")
+            if passes_filter(self.directory, user, row_filter, r.owner) and "read" in row_rights(
+                self.world, self.directory, user, r.table, rid, r.owner, why
             ):
-                rows[rid] = (r.table, r.owner, dict(r.values), r.version)
+                ids.append(rid)
+        return ids
+
+    def download(self, user: str) -> Download:
+        """STALE-4: what a device receives at the end of a cycle: its user's projection, with
+        versions, and the privilege snapshot that goes with it."""
+        rows = {
+            rid: (r.table, r.owner, dict(r.values), r.version)
+            for rid in self.readable(user, self.trace)
+            for r in (self.rows[rid],)
+        }
         snapshot = take_snapshot(
             self.world,
             self.directory,
             user,
-            tables,
+            device_tables(self.world),
             {rid: (t, owner) for rid, (t, owner, _, _) in rows.items()},
         )
         return Download(rows, snapshot)
@@ -146,6 +161,7 @@ class Server:
         """SYNC-5: an operation id already applied is not applied again; its first outcome is
         returned. Otherwise the change is validated and applied now (VALID-1)."""
         if change.op_id in self.applied:
+            self.trace.add("SYNC-5")
             return self.applied[change.op_id]
         outcome = self._apply_change(device, user, change)
         self.applied[change.op_id] = outcome
@@ -155,46 +171,61 @@ class Server:
         """VALID-1 / VALID-3: validate one uploaded change against the server's state and
         privileges at this moment, in the order not_found, invalid, privilege, conflict; apply
         it only when it passes. CONFLICT-2 / CONFLICT-3 decide what a conflict does."""
-
-        def error(reason: Reason) -> SyncError:
+        reason = self._rejection(device, user, change)
+        self.trace.add("VALID-1")
+        if reason is not None:
+            self.trace.add("VALID-3")
             return {"table": change.table, "row": change.row, "op": change.kind, "reason": reason}
-
-        world, d = self.world, self.directory
-        table = world.tables.get(change.table)
-        if table is None:
-            return error("invalid")
         if change.kind == "create":
-            if change.row in self.rows:
-                return error("invalid")
-            if values_problem(table.columns, change.values, complete=True):
-                return error("invalid")
-            if not can_create(world, d, user, change.table):
-                return error("privilege")
-            set_columns = [c for c, v in change.values.items() if v is not None]
-            if secured_columns_denied(world, user, change.table, set_columns):
-                return error("privilege")
             self.rows[change.row] = Row(change.table, user, dict(change.values), [])
             self._touch(change.row, device)
+        elif change.kind == "delete":
+            self._delete(change.row)
+        else:
+            self.rows[change.row].values.update(change.values)  # CONFLICT-2: device's columns
+            self._touch(change.row, device)
+        return None
+
+    def _rejection(self, device: str, user: str, change: Change) -> Reason | None:
+        world, d, trace = self.world, self.directory, self.trace
+        table = world.tables.get(change.table)
+        if table is None:
+            return "invalid"
+        secured = [c for c, v in change.values.items() if c in table.secured]
+        if change.kind == "create":
+            if change.row in self.rows:
+                return "invalid"
+            if values_problem(table.columns, change.values, complete=True):
+                trace.add("WORLD-3")
+                return "invalid"
+            trace.add("SEC-3")
+            if not can_create(world, d, user, change.table):
+                return "privilege"
+            if secured:
+                trace.add("SEC-7")
+            set_columns = [c for c in secured if change.values[c] is not None]
+            if secured_columns_denied(world, user, change.table, set_columns):
+                return "privilege"
             return None
         row = self.rows.get(change.row)
         if row is None or row.table != change.table:
-            return error("not_found")
+            return "not_found"
         if change.kind == "update" and values_problem(table.columns, change.values, complete=False):
-            return error("invalid")
+            trace.add("WORLD-3")
+            return "invalid"
         needed: RowRight = "write" if change.kind == "update" else "delete"
-        if needed not in row_rights(world, d, user, row.table, change.row, row.owner):
-            return error("privilege")
-        if change.kind == "update" and secured_columns_denied(
-            world, user, change.table, list(change.values)
-        ):
-            return error("privilege")
-        if conflicts(row, device, change.base) and world.conflict_policy == "server_wins":
-            return error("conflict")  # CONFLICT-3
-        if change.kind == "delete":
-            self._delete(change.row)
-        else:
-            row.values.update(change.values)  # CONFLICT-2: the device's columns win
-            self._touch(change.row, device)
+        if needed not in row_rights(world, d, user, row.table, change.row, row.owner, trace):
+            return "privilege"
+        if change.kind == "update" and secured:
+            trace.add("SEC-7")
+            if secured_columns_denied(world, user, change.table, secured):
+                return "privilege"
+        if conflicts(row, device, change.base):
+            trace.add("CONFLICT-1")
+            if world.conflict_policy == "server_wins":
+                trace.add("CONFLICT-3")
+                return "conflict"
+            trace.add("CONFLICT-2")
         return None
 
     def _delete(self, row: str) -> None:
@@ -208,6 +239,13 @@ class Server:
         """EVENT-1 / EVENT-2: a server-side event takes effect on the server at once; one that
         names something unknown, or would break WORLD-1, is refused with ``invalid`` or
         ``not_found`` and changes nothing."""
+        result = self._event(op)
+        self.trace.add("EVENT-1" if result["status"] == "accepted" else "EVENT-2")
+        if op["kind"] in ("move_user", "reassign"):
+            self.trace.add("WORLD-2")
+        return result
+
+    def _event(self, op: Operation) -> Result:
         d, world, kind = self.directory, self.world, op["kind"]
         user = op.get("user")
         if user is not None and user not in d.user_bu:

@@ -5,37 +5,61 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from models.device import Device
+from models.profile import device_tables
 from models.records import (
+    DEVICE_EDIT_KINDS,
     DEVICE_KINDS,
     SERVER_KINDS,
     Observation,
     Operation,
     Result,
+    RowRight,
     Step,
     WorldSpec,
 )
+from models.security import can_create, row_rights
 from models.server import Server, refused
 from models.sync import end_cycle, restart, start_cycle
 from models.world import World, build_world
 
 
 class ModelSystem:
-    """One world in motion: a server and its devices, driven one operation at a time."""
+    """One world in motion: a server and its devices, driven one operation at a time.
+
+    ``last_rules`` names the rules the last operation exercised (``setup_rules`` those the
+    setup did): the engine counts them for rule coverage and uses them to name the rules a
+    mismatch concerns.
+    """
 
     def __init__(self, spec: WorldSpec) -> None:
         self.world: World = build_world(spec)
+        self.trace: set[str] = {"WORLD-1", "PROFILE-1", "PROFILE-4"}
+        if self.world.views:
+            self.trace.add("PROFILE-3")
         self.server = Server.from_world(self.world)
+        self.server.trace = self.trace
         self.devices = {
-            dev: Device.signed_in(self.world, dev, user, self.server.download(user))
+            dev: Device.signed_in(self.world, dev, user, self.server.download(user), self.trace)
             for dev, user in self.world.devices.items()
         }
+        self.setup_rules: tuple[str, ...] = tuple(sorted(self.trace))
+        self.last_rules: tuple[str, ...] = ()
 
     def apply(self, op: Operation) -> Result:
         """Carry out one operation and return its result. A malformed operation (unknown kind
         or device) is refused with ``invalid``; it never raises."""
+        self.trace.clear()
+        result = self._apply(op)
+        self.last_rules = tuple(sorted(self.trace))
+        return result
+
+    def _apply(self, op: Operation) -> Result:
         kind = op.get("kind")
         if kind in SERVER_KINDS:
-            return self.server.event(op)
+            result = self.server.event(op)
+            if result["status"] == "accepted":
+                self._note_staleness()
+            return result
         if kind not in DEVICE_KINDS:
             return refused("invalid")
         device = self.devices.get(op.get("device", ""))
@@ -47,7 +71,40 @@ class ModelSystem:
             return end_cycle(device, self.server)
         if kind == "restart":
             return restart(device)
-        return device.local(op)
+        live = self._live_decision(device, op) if kind in DEVICE_EDIT_KINDS else None
+        result = device.local(op)
+        decided_by_privileges = result["status"] == "accepted" or result.get("reason") == (
+            "privilege"
+        )
+        if live is not None and decided_by_privileges and live != (result["status"] == "accepted"):
+            self.trace.add("STALE-1")  # the snapshot decided otherwise than the server would now
+        return result
+
+    def _live_decision(self, device: Device, op: Operation) -> bool | None:
+        """Whether the server would allow this local edit now (None when it cannot say)."""
+        table, rid = op.get("table", ""), op.get("row", "")
+        if table not in device_tables(self.world):
+            return None
+        if op["kind"] == "create":
+            return can_create(self.world, self.server.directory, device.user, table)
+        row = self.server.rows.get(rid)
+        if row is None or row.table != table or rid not in device.cache:
+            return None
+        needed: RowRight = "write" if op["kind"] == "update" else "delete"
+        return needed in row_rights(
+            self.world, self.server.directory, device.user, table, rid, row.owner
+        )
+
+    def _note_staleness(self) -> None:
+        """STALE-2 / STALE-3 are exercised when a server-side event leaves a device's cache
+        different from what its user may now read."""
+        for device in self.devices.values():
+            readable = set(self.server.readable(device.user))
+            cached = set(device.cache)
+            if readable - cached:
+                self.trace.add("STALE-2")
+            if cached - readable:
+                self.trace.add("STALE-3")
 
     def observe(self) -> Observation:
         return {

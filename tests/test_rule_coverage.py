@@ -72,3 +72,11 @@ def test_no_unknown_rule_ids_in_models_or_tests() -> None:
     known = set(spec_rules())
     unknown = (set(model_function_rules()) | set(marked_test_rules())) - known
     assert not unknown, f"rule IDs not in SPEC.md: {sorted(unknown)}"
+
+
+def test_the_model_rule_catalogue_matches_the_spec_index() -> None:
+    from models.rules import RULES
+
+    text = (ROOT / "SPEC.md").read_text().split("## Rule index", 1)[1]
+    index = dict(re.findall(r"^\| ([A-Z]+-\d+) \| (.+?) \|$", text, flags=re.MULTILINE))
+    assert RULES == index

@@ -1,0 +1,219 @@
+"""Comparing an implementation's answers with the model's, and naming the rules concerned."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from models.records import Operation, WorldSpec
+from models.rules import RULES
+
+MISSING = "<missing>"
+
+_EDIT = ("create", "update", "delete")
+_EVENTS = (
+    "assign_role",
+    "remove_role",
+    "set_depth",
+    "share",
+    "unshare",
+    "set_manager",
+    "move_user",
+    "reassign",
+    "server_create",
+    "server_update",
+    "server_delete",
+)
+_SECURITY = ("SEC-1", "SEC-2", "SEC-3", "SEC-4", "SEC-5", "SEC-7", "WORLD-2")
+
+
+def first_difference(expected: Any, actual: Any, path: str = "") -> tuple[str, Any, Any] | None:
+    """The first place where two JSON values differ, as (path, expected, actual); keys are
+    visited in sorted order so the answer is deterministic. None when they are equal."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in sorted(set(expected) | set(actual), key=str):
+            sub = f"{path}/{key}"
+            if key not in actual:
+                return sub, expected[key], MISSING
+            if key not in expected:
+                return sub, MISSING, actual[key]
+            found = first_difference(expected[key], actual[key], sub)
+            if found:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
+            found = first_difference(e, a, f"{path}/{i}")
+            if found:
+                return found
+        return None
+    if expected == actual and type(expected) is type(actual):
+        return None
+    if _number(expected) and _number(actual) and expected == actual:
+        return None
+    return path or "/", expected, actual
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+Candidates = tuple[list[str], list[str]]
+
+
+def _candidates(kind: str, where: str, expected: Any, actual: Any) -> Candidates:
+    """The rules a difference in ``where`` after an operation of ``kind`` concerns: those named
+    whatever happened, and those named only when the model exercised them in the step."""
+    if where == "result":
+        if kind == "read":
+            return (["PROFILE-2"] if _reason(expected) else ["SYNC-6"]), ["DEVICE-1"]
+        if kind in _EDIT:
+            first = {"not_offline": "PROFILE-2", "privilege": "STALE-1", "invalid": "WORLD-3"}
+            reason = _reason(expected)
+            if reason is not None and reason in first:
+                return [first[reason], "DEVICE-1"], ["SEC-3"]
+            if _reason(actual) == "privilege":  # the device refused what its snapshot allows
+                return [], ["STALE-1", "SEC-6", "SEC-3", "SYNC-7", "DEVICE-1"]
+            return ["DEVICE-1"], ["SYNC-7", "WORLD-4"]
+        if kind in ("sync_start", "sync_end"):
+            return ["SYNC-3"], []
+        if kind == "restart":
+            return ["SYNC-8"], []
+        return [], ["EVENT-2", "EVENT-1"]
+    if where == "views":
+        return ["PROFILE-3"], []
+    if where == "metadata_tables":
+        return ["PROFILE-4"], ["PROFILE-1"]
+    if where == "in_cycle":
+        return ["SYNC-3"], ["SYNC-8"]
+    if where == "pending":
+        return (["SYNC-8"], []) if kind == "restart" else (["SYNC-1"], ["SYNC-3", "SYNC-5"])
+    if where == "errors":
+        if kind == "sync_end":
+            return ["VALID-2"], ["VALID-3", "CONFLICT-3", "SEC-7", "SYNC-2", "SYNC-5", "VALID-1"]
+        return ["VALID-2"], []
+    if where == "rows":
+        if kind in _EVENTS:  # a server-side event changed what the device shows: which way?
+            return (["STALE-2"] if expected == MISSING else ["STALE-3"]), []
+        if kind in _EDIT:
+            return ["SYNC-6"], ["DEVICE-1"]
+        if kind == "restart":
+            return ["SYNC-8"], []
+        if kind == "sync_start":
+            return ["SYNC-3"], ["SYNC-6"]
+        return [], ["SYNC-4", "STALE-4", "PROFILE-5", *_SECURITY, "CONFLICT-2", "SYNC-5"]
+    if where == "server":
+        if kind in _EVENTS:
+            return [], ["EVENT-1", "EVENT-2", "WORLD-2"]
+        if kind == "sync_start":
+            return [], [
+                "SYNC-5",
+                "CONFLICT-3",
+                "CONFLICT-2",
+                "SEC-7",
+                *_SECURITY,
+                "SYNC-2",
+                "VALID-1",
+                "VALID-3",
+                "CONFLICT-1",
+            ]
+        if kind in _EDIT:
+            return ["SYNC-1"], []
+        return ["SYNC-5"], ["VALID-1"]
+    return ["DEVICE-1"], []
+
+
+def _reason(result: Any) -> str | None:
+    return result.get("reason") if isinstance(result, dict) else None
+
+
+def blame(
+    kind: str,
+    path: str,
+    expected: Any,
+    actual: Any,
+    exercised: tuple[str, ...],
+    hint: list[str] | None = None,
+) -> list[str]:
+    """Name the rules a mismatch concerns, the most specific first: the rules always named for
+    that observation after that kind of operation, then ``hint`` (the engine's row-level
+    explanation, when it has one), then the candidates the model exercised in the step. Never
+    empty."""
+    parts = path.strip("/").split("/")
+    where = parts[2] if parts[0] == "devices" and len(parts) >= 3 else parts[0]
+    always, maybe = _candidates(kind, where, expected, actual)
+    named: list[str] = []
+    for rule in [*always, *(hint or []), *(r for r in maybe if r in exercised)]:
+        if rule not in named:
+            named.append(rule)
+    return named or maybe[:1] or ["DEVICE-1"]
+
+
+@dataclass
+class Mismatch:
+    """One observed difference between the implementation and the model."""
+
+    family: str
+    world: WorldSpec
+    operations: list[Operation]
+    #: index of the failing operation in ``operations``; -1 for the setup
+    failing_step: int
+    rules: list[str]
+    field: str
+    expected: Any
+    actual: Any
+    message: str = ""
+    seed: int | None = None
+
+    def describe(self) -> str:
+        op = (
+            "the setup (initial observation)"
+            if self.failing_step < 0
+            else f"step {self.failing_step + 1} of {len(self.operations)}: "
+            + json.dumps(self.operations[self.failing_step], sort_keys=True)
+        )
+        rules = "; ".join(f"{r} ({RULES.get(r, '?')})" for r in self.rules)
+        lines = [
+            f"offsync conformance failure in family {self.family!r}",
+            f"  rule(s): {rules}",
+            f"  at {op}",
+            f"  field: {self.field}",
+            f"  expected (model): {_short(self.expected)}",
+            f"  actual (IUT):     {_short(self.actual)}",
+        ]
+        if self.message:
+            lines.append(f"  {self.message}")
+        lines.append("  minimal program:")
+        lines.append(f"    world: {json.dumps(self.world, sort_keys=True)}")
+        for i, op_ in enumerate(self.operations):
+            marker = ">>" if i == self.failing_step else "  "
+            lines.append(f"  {marker} {i + 1}. {json.dumps(op_, sort_keys=True)}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "family": self.family,
+            "seed": self.seed if self.seed is not None else 0,
+            "world": self.world,
+            "operations": self.operations,
+            "failing_step": self.failing_step,
+            "rules": self.rules,
+            "field": self.field,
+            "expected": self.expected,
+            "actual": self.actual,
+            "message": self.message,
+        }
+
+
+def _short(value: Any, limit: int = 400) -> str:
+    text = value if value == MISSING else json.dumps(value, sort_keys=True)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class ConformanceFailure(AssertionError):
+    """The implementation disagreed with the model; carries the minimal program."""
+
+    def __init__(self, mismatch: Mismatch) -> None:
+        super().__init__(mismatch.describe())
+        self.mismatch = mismatch

@@ -1,0 +1,73 @@
+"""Rule families: focused stateful properties, each drawing the operations that matter to a
+group of rules, plus one broad property that draws everything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EDITS = ("create", "update", "delete")
+CYCLE = ("sync_start", "sync_end")
+PRIVILEGE_EVENTS = ("assign_role", "remove_role", "set_depth", "share", "unshare", "set_manager",
+                    "move_user", "reassign")
+DATA_EVENTS = ("server_create", "server_update", "server_delete")
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    title: str
+    #: the rule ID prefixes this family is about (for the report's grouping)
+    focus: tuple[str, ...]
+    #: operation kinds to draw from; a kind listed twice is drawn twice as often
+    kinds: tuple[str, ...]
+    min_devices: int = 1
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "broad",
+        "everything interleaved",
+        ("WORLD", "PROFILE", "SEC", "STALE", "VALID", "SYNC", "CONFLICT", "EVENT", "DEVICE"),
+        EDITS * 2 + ("read",) + CYCLE * 2 + ("restart",) + PRIVILEGE_EVENTS + DATA_EVENTS,
+    ),
+    Family(
+        "profile",
+        "tables, views, metadata and row filters on the device",
+        ("PROFILE",),
+        EDITS + ("read", "read") + CYCLE + ("move_user", "reassign", "server_create"),
+    ),
+    Family(
+        "security",
+        "privilege evaluation: depths, roles, sharing, hierarchy, field security",
+        ("SEC",),
+        EDITS * 2 + CYCLE * 2 + PRIVILEGE_EVENTS * 2 + ("server_create",),
+    ),
+    Family(
+        "staleness",
+        "between syncs the device keeps what it knew",
+        ("STALE",),
+        EDITS + ("read", "read") + CYCLE + PRIVILEGE_EVENTS * 2 + DATA_EVENTS,
+    ),
+    Family(
+        "validation",
+        "uploaded changes validated at sync",
+        ("VALID",),
+        EDITS * 3 + CYCLE * 2 + PRIVILEGE_EVENTS + DATA_EVENTS,
+    ),
+    Family(
+        "outbox",
+        "the outbox, cycles, retries and restarts",
+        ("SYNC",),
+        EDITS * 3 + ("read",) + CYCLE * 3 + ("restart", "restart") + ("server_update",),
+    ),
+    Family(
+        "conflicts",
+        "concurrent changes under the conflict policy",
+        ("CONFLICT",),
+        ("update", "update", "delete", "create") + CYCLE * 3 + ("server_update",) * 2
+        + ("server_delete", "reassign"),
+        min_devices=2,
+    ),
+)
+
+FAMILY_BY_NAME = {f.name: f for f in FAMILIES}

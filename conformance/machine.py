@@ -1,0 +1,315 @@
+"""The stateful properties: Hypothesis state machines that drive an implementation under test
+and the reference model side by side and compare every answer."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from hypothesis import settings as Settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+
+from conformance.adapter import Adapter, AdapterError, AdapterFactory
+from conformance.compare import ConformanceFailure, Mismatch, blame, first_difference
+from conformance.families import Family
+from conformance.stats import FamilyStats
+from conformance.strategies import (
+    TABLE_BY_NAME,
+    TABLE_NAMES,
+    column_values,
+    depths,
+    update_values,
+    worlds,
+)
+from models import ModelSystem
+from models.profile import device_tables, passes_filter
+from models.records import PRIVILEGES, ROW_RIGHTS, Operation, WorldSpec
+from models.security import manager_level, row_rights
+
+T = TypeVar("T")
+_RIGHTS = st.lists(st.sampled_from(ROW_RIGHTS), unique=True, min_size=1)
+
+#: how often an operation aims at something that exists (a visible row, a device table)
+AIM = 0.85
+#: how often (in percent) an edit carries a value outside its column's schema
+INVALID_PERCENT = 3
+
+
+def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
+    """Why a row should (or should not) be on a device after a download, as rule IDs."""
+    dev = system.devices[device]
+    if any(e["row"] == row for e in dev.errors):
+        return ["VALID-4"]
+    if any(ch.row == row for ch in dev.pending()):
+        return ["SYNC-3", "SYNC-6"]
+    server_row = system.server.rows.get(row)
+    if server_row is None:
+        return ["SYNC-4"]
+    d, world, user = system.server.directory, system.world, dev.user
+    readable = "read" in row_rights(world, d, user, server_row.table, row, server_row.owner)
+    row_filter = world.profile.get(server_row.table, "all")
+    if readable and not passes_filter(d, user, row_filter, server_row.owner):
+        return ["PROFILE-5"]
+    if (row, user) in d.shares:
+        return ["SEC-4", "SEC-1"]
+    if manager_level(world, d, user, server_row.owner) is not None:
+        return ["SEC-5", "SEC-1"]
+    return ["SEC-1", "SEC-2", "WORLD-2"]
+
+
+@lru_cache(maxsize=256)
+def _index(n: int) -> st.SearchStrategy[int]:
+    return st.integers(0, n - 1)
+
+
+def pick(draw: st.DrawFn, items: Sequence[T]) -> T:
+    """One of ``items`` (cheaper than building ``sampled_from`` for each draw)."""
+    return items[draw(_index(len(items)))]
+
+
+class _Engine:
+    """The state shared by one example: the model, the adapter and the program so far."""
+
+    def __init__(self, family: Family, factory: AdapterFactory, stats: FamilyStats) -> None:
+        self.family, self.factory, self.stats = family, factory, stats
+        self.world: WorldSpec | None = None
+        self.model: ModelSystem | None = None
+        self.iut: Adapter | None = None
+        self.ops: list[Operation] = []
+        self.counter = 0
+
+    def start(self, world: WorldSpec) -> None:
+        self.stats.examples += 1
+        self.world = world
+        self.model = ModelSystem(copy.deepcopy(world))
+        self.stats.hits.update(self.model.setup_rules)
+        self.iut = self.factory()
+        self.iut.setup(copy.deepcopy(world))
+        self.compare(None, None, None)
+
+    def step(self, op: Operation) -> None:
+        assert self.model is not None and self.iut is not None
+        self.ops.append(op)
+        expected = self.model.apply(copy.deepcopy(op))
+        actual = self.iut.apply(copy.deepcopy(op))
+        self.stats.steps += 1
+        self.stats.hits.update(self.model.last_rules)
+        self.compare(op, expected, actual)
+
+    def compare(self, op: Operation | None, expected: Any, actual: Any) -> None:
+        assert self.model is not None and self.iut is not None and self.world is not None
+        found = None
+        if op is not None:
+            found = first_difference(expected, actual, "/result")
+            if found:
+                _check_schema("result", actual)
+        if found is None:
+            observed = self.iut.observe()
+            found = first_difference(self.model.observe(), observed)
+            if found:
+                _check_schema("observation", observed)
+        if found is None:
+            return
+        path, exp, act = found
+        kind = op["kind"] if op is not None else "setup"
+        hint = None
+        parts = path.strip("/").split("/")
+        if kind == "sync_end" and len(parts) >= 5 and parts[0] == "devices" and parts[2] == "rows":
+            hint = explain_row(self.model, parts[1], parts[4])
+        rules = (
+            ["PROFILE-4"]
+            if op is None
+            else blame(kind, path, exp, act, self.model.last_rules, hint)
+        )
+        raise ConformanceFailure(
+            Mismatch(
+                family=self.family.name,
+                world=self.world,
+                operations=list(self.ops),
+                failing_step=len(self.ops) - 1,
+                rules=rules,
+                field=path,
+                expected=exp,
+                actual=act,
+            )
+        )
+
+    def close(self) -> None:
+        if self.iut is not None:
+            self.iut.close()
+            self.iut = None
+
+    # --- drawing operations from the current state ----------------------------------
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def draw_operation(self, draw: st.DrawFn) -> Operation:
+        assert self.model is not None and self.world is not None
+        kind = pick(draw, self.family.kinds)
+        if kind in ("create", "update", "delete", "read", "sync_start", "sync_end", "restart"):
+            return self._device_op(draw, kind)
+        return self._event(draw, kind)
+
+    def _aim(self, draw: st.DrawFn) -> bool:
+        return bool(draw(_index(100)) < AIM * 100)
+
+    def _device_op(self, draw: st.DrawFn, kind: str) -> Operation:
+        assert self.model is not None
+        devices = sorted(self.model.devices)
+        if kind in ("sync_start", "sync_end") and self._aim(draw):
+            # aim a cycle step at a device where it does something
+            in_cycle = kind == "sync_end"
+            devices = [
+                d for d in devices if (self.model.devices[d].in_flight is not None) == in_cycle
+            ] or devices
+        device = pick(draw, devices)
+        op: Operation = {"kind": kind, "device": device}
+        if kind in ("sync_start", "sync_end", "restart"):
+            return op
+        on_device = sorted(device_tables(self.model.world))
+        visible = self.model.devices[device].visible()
+        if kind in ("update", "delete") and visible and self._aim(draw):
+            row = pick(draw, sorted(visible))
+            op["table"], op["row"] = visible[row][0], row
+        else:
+            tables = on_device if on_device and self._aim(draw) else TABLE_NAMES
+            op["table"] = pick(draw, tables)
+            if kind in ("update", "delete"):
+                op["row"] = pick(draw, self._row_ids())
+        if kind == "read":
+            return op
+        if kind == "create":
+            op["row"] = self.fresh("n")
+            op["values"] = draw(column_values(TABLE_BY_NAME[op["table"]]))
+        elif kind == "update":
+            op["values"] = draw(update_values(TABLE_BY_NAME[op["table"]]))
+        if "values" in op and draw(_index(100)) < INVALID_PERCENT:
+            # a value no column schema allows (WORLD-3)
+            op["values"] = {**op["values"], pick(draw, sorted(op["values"])): {"bad": True}}
+        op["op_id"] = self.fresh("op")
+        return op
+
+    def _row_ids(self) -> list[str]:
+        assert self.model is not None
+        return sorted(self.model.server.rows) + ["ghost"]
+
+    def _event(self, draw: st.DrawFn, kind: str) -> Operation:
+        assert self.model is not None and self.world is not None
+        users = [u["id"] for u in self.world["users"]]
+        roles = [r["id"] for r in self.world["roles"]]
+        rows = sorted(self.model.server.rows)
+        row = pick(draw, rows) if rows and self._aim(draw) else "ghost"
+        user = pick(draw, users)
+        if kind in ("assign_role", "remove_role"):
+            return {"kind": kind, "user": user, "role": pick(draw, roles)}
+        if kind == "set_depth":
+            return {
+                "kind": kind,
+                "role": pick(draw, roles),
+                "table": pick(draw, TABLE_NAMES),
+                "privilege": pick(draw, PRIVILEGES),
+                "depth": draw(depths),
+            }
+        if kind == "share":
+            rights = draw(_RIGHTS)
+            return {"kind": kind, "row": row, "user": user, "rights": rights}
+        if kind == "unshare":
+            return {"kind": kind, "row": row, "user": user}
+        if kind == "set_manager":
+            manager = pick(draw, [None, *users])
+            return {"kind": kind, "user": user, "manager": manager}
+        if kind == "move_user":
+            units = [b["id"] for b in self.world["business_units"]]
+            return {"kind": kind, "user": user, "business_unit": pick(draw, units)}
+        if kind == "reassign":
+            return {"kind": kind, "row": row, "owner": user}
+        if kind == "server_create":
+            table = pick(draw, TABLE_NAMES)
+            values = draw(column_values(TABLE_BY_NAME[table]))
+            return {
+                "kind": kind,
+                "table": table,
+                "row": self.fresh("s"),
+                "owner": user,
+                "values": values,
+            }
+        if kind == "server_update":
+            existing = self.model.server.rows.get(row)
+            table = existing.table if existing else pick(draw, TABLE_NAMES)
+            return {"kind": kind, "row": row, "values": draw(update_values(TABLE_BY_NAME[table]))}
+        return {"kind": "server_delete", "row": row}
+
+
+@st.composite
+def _operation(draw: st.DrawFn, engine: _Engine) -> Operation:
+    return engine.draw_operation(draw)
+
+
+def _check_schema(kind: str, instance: Any) -> None:
+    """A malformed answer is an adapter error naming the field, not a conformance failure."""
+    from conformance.schemas import problem
+
+    issue = problem(kind, instance)
+    if issue:
+        raise AdapterError(f"the implementation returned a malformed {kind}: {issue}")
+
+
+def machine_for(
+    family: Family, factory: AdapterFactory, capabilities: frozenset[str], stats: FamilyStats
+) -> type[RuleBasedStateMachine]:
+    """A state machine class for one family against one implementation."""
+    world_strategy = worlds(capabilities=capabilities, min_devices=family.min_devices)
+    kinds = tuple(k for k in family.kinds if k != "restart" or "restart" in capabilities)
+    family = Family(family.name, family.title, family.focus, kinds, family.min_devices)
+
+    class ConformanceMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.engine = _Engine(family, factory, stats)
+
+        @initialize(world=world_strategy)
+        def setup(self, world: WorldSpec) -> None:
+            self.engine.start(world)
+
+        @rule(data=st.data())
+        def step(self, data: st.DataObject) -> None:
+            self.engine.step(data.draw(_operation(self.engine), label="operation"))
+
+        def teardown(self) -> None:
+            self.engine.close()
+
+    ConformanceMachine.__name__ = f"{family.name.capitalize()}Machine"
+    return ConformanceMachine
+
+
+def run_family(
+    family: Family,
+    factory: AdapterFactory,
+    capabilities: frozenset[str],
+    settings: Settings,
+    stats: FamilyStats | None = None,
+) -> FamilyStats:
+    """Run one family's property; return its stats. A conformance failure is recorded in
+    the stats (``outcome`` failed, ``mismatch`` the minimal program) and raised."""
+    stats = stats or FamilyStats(family.name)
+    started = time.perf_counter()
+    try:
+        run_state_machine_as_test(
+            machine_for(family, factory, capabilities, stats), settings=settings
+        )
+    except ConformanceFailure as failure:
+        stats.outcome, stats.mismatch = "failed", failure.mismatch
+        stats.message = str(failure).splitlines()[0]
+        raise
+    except Exception as exc:
+        stats.outcome, stats.message = "error", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        stats.seconds += time.perf_counter() - started
+    return stats

@@ -1,0 +1,68 @@
+"""What one run of a rule family did: examples, steps, rules exercised, the failure if any.
+
+Family stats travel from pytest-xdist workers to the controller as JSON (``to_json`` /
+``from_json``), so the report is the same with or without ``-n``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.compare import Mismatch
+
+
+@dataclass
+class FamilyStats:
+    family: str
+    examples: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    #: rule ID -> number of steps (or setups) that exercised it
+    hits: Counter[str] = field(default_factory=Counter)
+    outcome: str = "passed"  # passed | failed | error | skipped
+    message: str = ""
+    mismatch: Mismatch | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "family": self.family,
+            "examples": self.examples,
+            "steps": self.steps,
+            "seconds": round(self.seconds, 3),
+            "hits": dict(sorted(self.hits.items())),
+            "outcome": self.outcome,
+            "message": self.message,
+            "mismatch": self.mismatch.to_json() if self.mismatch else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FamilyStats:
+        m = data.get("mismatch")
+        mismatch = (
+            Mismatch(
+                family=m["family"],
+                world=m["world"],
+                operations=m["operations"],
+                failing_step=m["failing_step"],
+                rules=m["rules"],
+                field=m["field"],
+                expected=m["expected"],
+                actual=m["actual"],
+                message=m.get("message", ""),
+                seed=m.get("seed"),
+            )
+            if m
+            else None
+        )
+        return cls(
+            family=data["family"],
+            examples=data["examples"],
+            steps=data["steps"],
+            seconds=data["seconds"],
+            hits=Counter(data["hits"]),
+            outcome=data["outcome"],
+            message=data.get("message", ""),
+            mismatch=mismatch,
+        )

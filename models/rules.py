@@ -1,0 +1,52 @@
+"""The rule catalogue: every rule ID of SPEC.md with its one-line title.
+
+SPEC.md's rule index and this table are kept equal by a test.
+"""
+
+from __future__ import annotations
+
+RULES: dict[str, str] = {
+    "WORLD-1": "A world is well formed",
+    "WORLD-2": "A row's owning business unit is its owner's",
+    "WORLD-3": "Columns are typed by JSON Schema",
+    "WORLD-4": "Ids are client-generated",
+    "PROFILE-1": "Device tables = profile tables in offline-enabled app modules",
+    "PROFILE-2": "Operations outside the device tables are refused `not_offline`",
+    "PROFILE-3": "A view is available iff all its tables are on the device",
+    "PROFILE-4": "Metadata covers exactly the device tables; devices start signed in",
+    "PROFILE-5": "Row filters: all, mine, my business unit",
+    "SEC-1": "Depths: user, business unit, parent:child, organization",
+    "SEC-2": "Roles combine by the deepest grant",
+    "SEC-3": "Create needs User depth; the creator owns the row",
+    "SEC-4": "Sharing needs the privilege at User depth",
+    "SEC-5": "Manager hierarchy: direct R/W/D, higher Read only",
+    "SEC-6": "No field-level security on the device",
+    "SEC-7": "Field-level security enforced by the server at sync",
+    "STALE-1": "Local decisions use the last sync's snapshot",
+    "STALE-2": "Newly readable rows wait for the next sync",
+    "STALE-3": "No-longer-readable rows stay until the next sync",
+    "STALE-4": "Privilege changes reach the device at the next sync",
+    "VALID-1": "Uploaded changes are validated when applied; rejected ones change nothing",
+    "VALID-2": "Exactly one error per rejected change",
+    "VALID-3": "Rejection reasons and their order",
+    "VALID-4": "After the cycle the device shows the server's truth",
+    "SYNC-1": "Durable ordered outbox; pending count",
+    "SYNC-2": "Ordered upload, each change on the state left by the previous",
+    "SYNC-3": "Edits during a cycle belong to the next one",
+    "SYNC-4": "Convergence after a completed cycle with nothing pending",
+    "SYNC-5": "Operation ids make uploads exactly-once",
+    "SYNC-6": "Local edits show at once",
+    "SYNC-7": "The app is usable during a cycle",
+    "SYNC-8": "Restarts lose nothing",
+    "CONFLICT-1": "What counts as a conflict",
+    "CONFLICT-2": "`client_wins`",
+    "CONFLICT-3": "`server_wins`",
+    "EVENT-1": "Server-side events take effect on the server at once",
+    "EVENT-2": "Bad events change nothing",
+    "DEVICE-1": "Local checks and their order",
+}
+
+
+def family_of(rule: str) -> str:
+    """The family prefix of a rule ID: ``SEC-4`` -> ``SEC``."""
+    return rule.rsplit("-", 1)[0]
