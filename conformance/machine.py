@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
@@ -293,19 +294,25 @@ def run_family(
     factory: AdapterFactory,
     capabilities: frozenset[str],
     settings: Settings,
+    seed: int | None = None,
     stats: FamilyStats | None = None,
 ) -> FamilyStats:
     """Run one family's property; return its stats. A conformance failure is recorded in
-    the stats (``outcome`` failed, ``mismatch`` the minimal program) and raised."""
+    the stats (``outcome`` failed, ``mismatch`` the minimal program) and raised. The same
+    seed generates the same examples."""
     stats = stats or FamilyStats(family.name)
+    machine = machine_for(family, factory, capabilities, stats)
+    if seed is not None:
+        machine = hypothesis_seed(seed)(machine)
     started = time.perf_counter()
     try:
-        run_state_machine_as_test(
-            machine_for(family, factory, capabilities, stats), settings=settings
-        )
+        run_state_machine_as_test(machine, settings=settings)
     except ConformanceFailure as failure:
+        failure.mismatch.seed = seed
         stats.outcome, stats.mismatch = "failed", failure.mismatch
         stats.message = str(failure).splitlines()[0]
+        if seed is not None:
+            failure.add_note(f"reproduce the whole run with: --offsync-seed {seed}")
         raise
     except Exception as exc:
         stats.outcome, stats.message = "error", f"{type(exc).__name__}: {exc}"
@@ -313,3 +320,20 @@ def run_family(
     finally:
         stats.seconds += time.perf_counter() - started
     return stats
+
+
+def replay(
+    world: WorldSpec, operations: list[Operation], factory: AdapterFactory, family: str = "replay"
+) -> Mismatch | None:
+    """Run a recorded program (world and operations) against an implementation without
+    Hypothesis; return the first mismatch, or None when the implementation now agrees."""
+    engine = _Engine(Family(family, "replay", (), ()), factory, FamilyStats(family))
+    try:
+        engine.start(world)
+        for op in operations:
+            engine.step(op)
+    except ConformanceFailure as failure:
+        return failure.mismatch
+    finally:
+        engine.close()
+    return None

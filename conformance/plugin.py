@@ -1,0 +1,143 @@
+"""The pytest plugin (entry point ``pytest11``): ``--iut``, ``--profile``, ``--offsync-seed``
+and ``--offsync-report``; collects each family's stats (also from pytest-xdist workers) and
+writes the report at the end of the session."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import settings as Settings
+
+from conformance.iut import IUT, IUTSpecError, resolve
+from conformance.profiles import DEFAULT_PROFILE, PROFILES, settings_for
+from conformance.stats import FamilyStats
+
+STATS_PROPERTY = "offsync_stats"
+
+
+@dataclass
+class OffsyncRun:
+    iut: IUT
+    profile: str
+    settings: Settings
+    seed: int
+
+
+class _Session:
+    """Controller-side state: the family stats received so far."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.families: dict[str, FamilyStats] = {}
+        self.started = datetime.now(UTC)
+        self.clock = time.perf_counter()
+        self.report: dict[str, Any] | None = None
+        self.report_paths: list[Path] = []
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == STATS_PROPERTY and report.when == "call":
+                stats = FamilyStats.from_json(json.loads(str(value)))
+                self.families[stats.family] = stats
+                reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+                if reporter is not None:
+                    reporter.write_line(
+                        f"offsync: family {stats.family:<11} {stats.outcome:<7} "
+                        f"{stats.examples:>5} examples {stats.steps:>6} steps "
+                        f"{stats.seconds:7.1f} s"
+                    )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        out = self.config.getoption("offsync_report")
+        if not out or not self.families:
+            return
+        from conformance import report as report_mod
+
+        opt = self.config.option
+        iut = resolve(opt.iut)
+        directory = Path(out)
+        self.report = report_mod.build(
+            [self.families[k] for k in sorted(self.families)],
+            iut=iut.spec,
+            profile=opt.offsync_profile,
+            seed=opt.offsync_seed,
+            capabilities=iut.capabilities,
+            started=self.started.isoformat(timespec="seconds"),
+            finished=datetime.now(UTC).isoformat(timespec="seconds"),
+            duration_s=time.perf_counter() - self.clock,
+            report_path=directory / "report.json",
+        )
+        self.report_paths = report_mod.write(self.report, directory)
+
+    @pytest.hookimpl
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.report is not None:
+            s = self.report["summary"]
+            terminalreporter.write_line(
+                f"offsync: rules {s['passed']} passed, {s['failed']} failed, "
+                f"{s['not_applicable']} not applicable, {s['not_exercised']} not exercised "
+                f"(seed {self.report['seed']})"
+            )
+            terminalreporter.write_line(f"offsync: report written to {self.report_paths[0].parent}")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("offsync", "offsync conformance suite")
+    group.addoption(
+        "--iut",
+        default=None,
+        help="implementation under test: 'module:factory' or 'exec:COMMAND' "
+        "(default: the bundled implementation)",
+    )
+    group.addoption(
+        "--profile",
+        dest="offsync_profile",
+        default=DEFAULT_PROFILE,
+        choices=sorted(PROFILES),
+        help=f"how hard to search (default {DEFAULT_PROFILE})",
+    )
+    group.addoption(
+        "--offsync-seed",
+        type=int,
+        default=None,
+        help="seed of the run (default: a random one, printed and recorded)",
+    )
+    group.addoption(
+        "--offsync-report", default=None, metavar="DIR", help="write the run's report into DIR"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.offsync_seed is None:
+        # chosen once by the controller; pytest-xdist hands the options to its workers
+        config.option.offsync_seed = random.SystemRandom().randrange(2**32)
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_Session(config), "offsync-session")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return (
+        f"offsync: iut={config.option.iut or 'default'} profile={config.option.offsync_profile} "
+        f"seed={config.option.offsync_seed} (replay with --offsync-seed "
+        f"{config.option.offsync_seed})"
+    )
+
+
+@pytest.fixture(scope="session")
+def offsync(request: pytest.FixtureRequest) -> OffsyncRun:
+    """The run's IUT, settings and seed."""
+    opt = request.config.option
+    try:
+        iut = resolve(opt.iut)
+    except IUTSpecError as exc:
+        pytest.exit(str(exc), returncode=4)
+    return OffsyncRun(iut, opt.offsync_profile, settings_for(opt.offsync_profile), opt.offsync_seed)
