@@ -62,7 +62,9 @@ def _number(v: Any) -> bool:
 Candidates = tuple[list[str], list[str]]
 
 
-def _candidates(kind: str, where: str, expected: Any, actual: Any) -> Candidates:
+def _candidates(
+    kind: str, where: str, expected: Any, actual: Any, exercised: tuple[str, ...]
+) -> Candidates:
     """The rules a difference in ``where`` after an operation of ``kind`` concerns: those named
     whatever happened, and those named only when the model exercised them in the step."""
     if where == "result":
@@ -87,8 +89,13 @@ def _candidates(kind: str, where: str, expected: Any, actual: Any) -> Candidates
         return ["PROFILE-4"], ["PROFILE-1"]
     if where == "in_cycle":
         return ["SYNC-3"], ["SYNC-8"]
+    during_cycle = "SYNC-7" in exercised  # the step was a local operation during a cycle
     if where == "pending":
-        return (["SYNC-8"], []) if kind == "restart" else (["SYNC-1"], ["SYNC-3", "SYNC-5"])
+        if kind == "restart":
+            return ["SYNC-8"], []
+        if kind in _EDIT and during_cycle:
+            return ["SYNC-3", "SYNC-1"], []
+        return ["SYNC-1"], ["SYNC-3", "SYNC-5"]
     if where == "errors":
         if kind == "sync_end":
             return ["VALID-2"], ["VALID-3", "CONFLICT-3", "SEC-7", "SYNC-2", "SYNC-5", "VALID-1"]
@@ -97,7 +104,7 @@ def _candidates(kind: str, where: str, expected: Any, actual: Any) -> Candidates
         if kind in _EVENTS:  # a server-side event changed what the device shows: which way?
             return (["STALE-2"] if expected == MISSING else ["STALE-3"]), []
         if kind in _EDIT:
-            return ["SYNC-6"], ["DEVICE-1"]
+            return (["SYNC-3", "SYNC-6"] if during_cycle else ["SYNC-6"]), ["DEVICE-1"]
         if kind == "restart":
             return ["SYNC-8"], []
         if kind == "sync_start":
@@ -142,7 +149,7 @@ def blame(
     empty."""
     parts = path.strip("/").split("/")
     where = parts[2] if parts[0] == "devices" and len(parts) >= 3 else parts[0]
-    always, maybe = _candidates(kind, where, expected, actual)
+    always, maybe = _candidates(kind, where, expected, actual, exercised)
     named: list[str] = []
     for rule in [*always, *(hint or []), *(r for r in maybe if r in exercised)]:
         if rule not in named:

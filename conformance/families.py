@@ -7,8 +7,16 @@ from dataclasses import dataclass
 
 EDITS = ("create", "update", "delete")
 CYCLE = ("sync_start", "sync_end")
-PRIVILEGE_EVENTS = ("assign_role", "remove_role", "set_depth", "share", "unshare", "set_manager",
-                    "move_user", "reassign")
+PRIVILEGE_EVENTS = (
+    "assign_role",
+    "remove_role",
+    "set_depth",
+    "share",
+    "unshare",
+    "set_manager",
+    "move_user",
+    "reassign",
+)
 DATA_EVENTS = ("server_create", "server_update", "server_delete")
 
 
@@ -64,7 +72,9 @@ FAMILIES: tuple[Family, ...] = (
         "conflicts",
         "concurrent changes under the conflict policy",
         ("CONFLICT",),
-        ("update", "update", "delete", "create") + CYCLE * 3 + ("server_update",) * 2
+        ("update", "update", "delete", "create")
+        + CYCLE * 3
+        + ("server_update",) * 2
         + ("server_delete", "reassign"),
         min_devices=2,
     ),

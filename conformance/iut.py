@@ -37,9 +37,7 @@ def resolve(spec: str | None) -> IUT:
     else:
         module_name, sep, attr = spec.partition(":")
         if not sep or not module_name or not attr:
-            raise IUTSpecError(
-                f"--iut {spec!r}: expected 'module:factory' or 'exec:COMMAND'"
-            )
+            raise IUTSpecError(f"--iut {spec!r}: expected 'module:factory' or 'exec:COMMAND'")
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:

@@ -4,25 +4,28 @@ and the reference model side by side and compare every answer."""
 from __future__ import annotations
 
 import copy
+import json
 import time
-from collections.abc import Sequence
-from functools import lru_cache
-from typing import Any, TypeVar
+from contextvars import ContextVar
+from typing import Any
 
 from hypothesis import seed as hypothesis_seed
-from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from conformance.adapter import Adapter, AdapterError, AdapterFactory
 from conformance.compare import ConformanceFailure, Mismatch, blame, first_difference
 from conformance.families import Family
+from conformance.profiles import settings_for, shrink_budget
 from conformance.stats import FamilyStats
 from conformance.strategies import (
     TABLE_BY_NAME,
     TABLE_NAMES,
     column_values,
     depths,
+    index_strategy,
+    pick,
+    subset,
     update_values,
     worlds,
 )
@@ -30,9 +33,6 @@ from models import ModelSystem
 from models.profile import device_tables, passes_filter
 from models.records import PRIVILEGES, ROW_RIGHTS, Operation, WorldSpec
 from models.security import manager_level, row_rights
-
-T = TypeVar("T")
-_RIGHTS = st.lists(st.sampled_from(ROW_RIGHTS), unique=True, min_size=1)
 
 #: how often an operation aims at something that exists (a visible row, a device table)
 AIM = 0.85
@@ -62,14 +62,31 @@ def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
     return ["SEC-1", "SEC-2", "WORLD-2"]
 
 
-@lru_cache(maxsize=256)
-def _index(n: int) -> st.SearchStrategy[int]:
-    return st.integers(0, n - 1)
+_REASON_RULES = {
+    "privilege": ["SEC-1", "SEC-3", "SEC-7"],
+    "conflict": ["CONFLICT-3"],
+    "invalid": ["WORLD-3", "VALID-3"],
+    "not_found": ["VALID-3", "SYNC-2"],
+}
 
 
-def pick(draw: st.DrawFn, items: Sequence[T]) -> T:
-    """One of ``items`` (cheaper than building ``sampled_from`` for each draw)."""
-    return items[draw(_index(len(items)))]
+def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
+    """Why the server should (or should not) hold a row as it does after a device's upload."""
+    dev = system.devices.get(device)
+    if dev is None or dev.in_flight is None:
+        return ["VALID-1"]
+    outcomes = [system.server.applied.get(ch.op_id) for ch in dev.in_flight if ch.row == row]
+    if not outcomes:
+        return ["VALID-1"]
+    rejected = [o for o in outcomes if o is not None]
+    if rejected:  # the model rejected a change to this row: validation at sync
+        return ["VALID-1", *_REASON_RULES.get(rejected[0]["reason"], [])]
+    # the model applied every change: exactly-once, conflict resolution and order matter
+    if "SYNC-5" in system.last_rules:
+        return ["SYNC-5", "VALID-1"]
+    if "CONFLICT-2" in system.last_rules:
+        return ["CONFLICT-2", "VALID-1"]
+    return ["VALID-1", "SYNC-2"]
 
 
 class _Engine:
@@ -86,16 +103,16 @@ class _Engine:
     def start(self, world: WorldSpec) -> None:
         self.stats.examples += 1
         self.world = world
-        self.model = ModelSystem(copy.deepcopy(world))
+        self.model = ModelSystem(world)  # the model never changes what it is given
         self.stats.hits.update(self.model.setup_rules)
         self.iut = self.factory()
-        self.iut.setup(copy.deepcopy(world))
+        self.iut.setup(json.loads(json.dumps(world)))  # the IUT gets its own copy
         self.compare(None, None, None)
 
     def step(self, op: Operation) -> None:
         assert self.model is not None and self.iut is not None
         self.ops.append(op)
-        expected = self.model.apply(copy.deepcopy(op))
+        expected = self.model.apply(op)
         actual = self.iut.apply(copy.deepcopy(op))
         self.stats.steps += 1
         self.stats.hits.update(self.model.last_rules)
@@ -104,15 +121,16 @@ class _Engine:
     def compare(self, op: Operation | None, expected: Any, actual: Any) -> None:
         assert self.model is not None and self.iut is not None and self.world is not None
         found = None
-        if op is not None:
+        if op is not None and expected != actual:
             found = first_difference(expected, actual, "/result")
             if found:
                 _check_schema("result", actual)
         if found is None:
-            observed = self.iut.observe()
-            found = first_difference(self.model.observe(), observed)
-            if found:
-                _check_schema("observation", observed)
+            observed, model_observed = self.iut.observe(), self.model.observe()
+            if observed != model_observed:
+                found = first_difference(model_observed, observed)
+                if found:
+                    _check_schema("observation", observed)
         if found is None:
             return
         path, exp, act = found
@@ -121,11 +139,14 @@ class _Engine:
         parts = path.strip("/").split("/")
         if kind == "sync_end" and len(parts) >= 5 and parts[0] == "devices" and parts[2] == "rows":
             hint = explain_row(self.model, parts[1], parts[4])
-        rules = (
-            ["PROFILE-4"]
-            if op is None
-            else blame(kind, path, exp, act, self.model.last_rules, hint)
-        )
+        elif kind == "sync_start" and len(parts) >= 2 and parts[0] == "server" and op:
+            hint = explain_upload(self.model, op.get("device", ""), parts[1])
+        if op is None:
+            rules = ["PROFILE-4"]
+        elif parts[0] == "result":  # judge a result by the whole of it
+            rules = blame(kind, path, expected, actual, self.model.last_rules, hint)
+        else:
+            rules = blame(kind, path, exp, act, self.model.last_rules, hint)
         raise ConformanceFailure(
             Mismatch(
                 family=self.family.name,
@@ -158,7 +179,7 @@ class _Engine:
         return self._event(draw, kind)
 
     def _aim(self, draw: st.DrawFn) -> bool:
-        return bool(draw(_index(100)) < AIM * 100)
+        return bool(draw(index_strategy(100)) < AIM * 100)
 
     def _device_op(self, draw: st.DrawFn, kind: str) -> Operation:
         assert self.model is not None
@@ -190,7 +211,7 @@ class _Engine:
             op["values"] = draw(column_values(TABLE_BY_NAME[op["table"]]))
         elif kind == "update":
             op["values"] = draw(update_values(TABLE_BY_NAME[op["table"]]))
-        if "values" in op and draw(_index(100)) < INVALID_PERCENT:
+        if "values" in op and draw(index_strategy(100)) >= 100 - INVALID_PERCENT:
             # a value no column schema allows (WORLD-3)
             op["values"] = {**op["values"], pick(draw, sorted(op["values"])): {"bad": True}}
         op["op_id"] = self.fresh("op")
@@ -218,7 +239,7 @@ class _Engine:
                 "depth": draw(depths),
             }
         if kind == "share":
-            rights = draw(_RIGHTS)
+            rights = subset(draw, ROW_RIGHTS, 1)
             return {"kind": kind, "row": row, "user": user, "rights": rights}
         if kind == "unshare":
             return {"kind": kind, "row": row, "user": user}
@@ -247,9 +268,17 @@ class _Engine:
         return {"kind": "server_delete", "row": row}
 
 
+#: the engine of the example being run; read by the one, shared operation strategy, which
+#: Hypothesis then validates once rather than at every step
+_CURRENT: ContextVar[_Engine] = ContextVar("offsync_engine")
+
+
 @st.composite
-def _operation(draw: st.DrawFn, engine: _Engine) -> Operation:
-    return engine.draw_operation(draw)
+def _operation(draw: st.DrawFn) -> Operation:
+    return _CURRENT.get().draw_operation(draw)
+
+
+_OPERATION = _operation()
 
 
 def _check_schema(kind: str, instance: Any) -> None:
@@ -280,7 +309,8 @@ def machine_for(
 
         @rule(data=st.data())
         def step(self, data: st.DataObject) -> None:
-            self.engine.step(data.draw(_operation(self.engine), label="operation"))
+            _CURRENT.set(self.engine)
+            self.engine.step(data.draw(_OPERATION, label="operation"))
 
         def teardown(self) -> None:
             self.engine.close()
@@ -293,7 +323,7 @@ def run_family(
     family: Family,
     factory: AdapterFactory,
     capabilities: frozenset[str],
-    settings: Settings,
+    profile: str,
     seed: int | None = None,
     stats: FamilyStats | None = None,
 ) -> FamilyStats:
@@ -306,7 +336,8 @@ def run_family(
         machine = hypothesis_seed(seed)(machine)
     started = time.perf_counter()
     try:
-        run_state_machine_as_test(machine, settings=settings)
+        with shrink_budget(profile):
+            run_state_machine_as_test(machine, settings=settings_for(profile))
     except ConformanceFailure as failure:
         failure.mismatch.seed = seed
         stats.outcome, stats.mismatch = "failed", failure.mismatch

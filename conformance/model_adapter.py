@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 from conformance.adapter import ALL_CAPABILITIES
 from models import ModelSystem
 from models.records import Observation, Operation, Result, WorldSpec
@@ -24,10 +22,10 @@ class ModelAdapter:
         return self._system
 
     def setup(self, world: WorldSpec) -> None:
-        self._system = ModelSystem(copy.deepcopy(world))
+        self._system = ModelSystem(world)
 
     def apply(self, op: Operation) -> Result:
-        return self.system.apply(copy.deepcopy(op))
+        return self.system.apply(op)
 
     def observe(self) -> Observation:
         return self.system.observe()

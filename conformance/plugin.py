@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings as Settings
 
 from conformance.iut import IUT, IUTSpecError, resolve
-from conformance.profiles import DEFAULT_PROFILE, PROFILES, settings_for
+from conformance.profiles import DEFAULT_PROFILE, PROFILES
 from conformance.stats import FamilyStats
 
 STATS_PROPERTY = "offsync_stats"
@@ -26,7 +25,6 @@ STATS_PROPERTY = "offsync_stats"
 class OffsyncRun:
     iut: IUT
     profile: str
-    settings: Settings
     seed: int
 
 
@@ -140,4 +138,4 @@ def offsync(request: pytest.FixtureRequest) -> OffsyncRun:
         iut = resolve(opt.iut)
     except IUTSpecError as exc:
         pytest.exit(str(exc), returncode=4)
-    return OffsyncRun(iut, opt.offsync_profile, settings_for(opt.offsync_profile), opt.offsync_seed)
+    return OffsyncRun(iut, opt.offsync_profile, opt.offsync_seed)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-#: profile -> (examples per family, maximum steps per example)
-PROFILES: dict[str, tuple[int, int]] = {
-    "dev": (25, 20),
-    "ci": (150, 30),
-    "deep": (3000, 60),
+from hypothesis import HealthCheck, settings
+from hypothesis.internal.conjecture import engine as _engine
+
+#: profile -> (examples per family, maximum steps per example, seconds of shrinking at most)
+PROFILES: dict[str, tuple[int, int, int]] = {
+    "dev": (25, 20, 10),
+    "ci": (150, 30, 20),
+    "deep": (3000, 60, 300),
 }
 DEFAULT_PROFILE = "ci"
 
@@ -18,7 +22,7 @@ def settings_for(profile: str) -> settings:
     alone, so every failure can be replayed from the seed it prints."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
-    examples, steps = PROFILES[profile]
+    examples, steps, _ = PROFILES[profile]
     return settings(
         max_examples=examples,
         stateful_step_count=steps,
@@ -32,3 +36,20 @@ def settings_for(profile: str) -> settings:
             HealthCheck.data_too_large,
         ],
     )
+
+
+@contextmanager
+def shrink_budget(profile: str) -> Iterator[None]:
+    """Bound the time Hypothesis spends shrinking one failure (its own bound is 300 s, far too
+    long for a suite that runs on every change). This sets a private constant of Hypothesis's
+    engine; ``tests/engine/test_profiles.py`` tells when that constant is gone."""
+    seconds = PROFILES[profile][2]
+    saved = getattr(_engine, "MAX_SHRINKING_SECONDS", None)
+    if saved is None:
+        yield
+        return
+    _engine.MAX_SHRINKING_SECONDS = seconds
+    try:
+        yield
+    finally:
+        _engine.MAX_SHRINKING_SECONDS = saved

@@ -9,8 +9,9 @@ Hypothesis). Ids are plain patterned strings: the generator never relies on ``fo
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
@@ -23,10 +24,12 @@ from models.records import (
     ROW_RIGHTS,
     AppModuleSpec,
     BusinessUnitSpec,
+    ConflictPolicy,
     Depth,
     DeviceSpec,
     FieldPermissionSpec,
     Operation,
+    Privilege,
     RoleSpec,
     RowSpec,
     ShareSpec,
@@ -36,6 +39,7 @@ from models.records import (
     WorldSpec,
 )
 
+T = TypeVar("T")
 TABLE_NAMES = [t["name"] for t in TABLES]
 TABLE_BY_NAME = {t["name"]: t for t in TABLES}
 #: ids for rows created during a run: a small pool, so that later steps hit them.
@@ -54,27 +58,43 @@ _DEPTH_WEIGHTS: tuple[Depth, ...] = (
 depths: st.SearchStrategy[Depth] = st.sampled_from(_DEPTH_WEIGHTS)
 
 
+#: Generated strings are at most this long (a tighter bound than a column's own maxLength,
+#: so values stay valid): every character is a choice Hypothesis must later shrink.
+GENERATED_MAX_LENGTH = 6
+
+
+def generation_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The column schema the generator uses: the same, with strings kept short."""
+    types = schema.get("type")
+    listed = [types] if isinstance(types, str) else (types or [])
+    if "string" not in listed:
+        return schema
+    limit = min(schema.get("maxLength", GENERATED_MAX_LENGTH), GENERATED_MAX_LENGTH)
+    return {**schema, "maxLength": max(limit, schema.get("minLength", 0))}
+
+
 @cache
 def _column_strategy(schema_json: str) -> st.SearchStrategy[Any]:
-    return from_schema(json.loads(schema_json))
+    return from_schema(generation_schema(json.loads(schema_json)))
+
+
+def _strategy_for(table: TableSpec, column: str) -> st.SearchStrategy[Any]:
+    return _column_strategy(json.dumps(table["columns"][column], sort_keys=True))
 
 
 def column_values(table: TableSpec, columns: list[str] | None = None) -> st.SearchStrategy[Any]:
-    """Values for ``columns`` of ``table`` (all columns when None), valid for their schemas."""
+    """Values for ``columns`` of ``table`` (all columns when None), valid for their schemas:
+    one ``from_schema`` per column, composed with ``fixed_dictionaries``."""
     if columns is None and TABLE_BY_NAME.get(table["name"]) is table:
         return _all_columns(table["name"])
     names = list(table["columns"]) if columns is None else columns
-    return st.fixed_dictionaries(
-        {c: _column_strategy(json.dumps(table["columns"][c], sort_keys=True)) for c in names}
-    )
+    return st.fixed_dictionaries({c: _strategy_for(table, c) for c in names})
 
 
 @cache
 def _all_columns(name: str) -> st.SearchStrategy[Any]:
     table = TABLE_BY_NAME[name]
-    return st.fixed_dictionaries(
-        {c: _column_strategy(json.dumps(s, sort_keys=True)) for c, s in table["columns"].items()}
-    )
+    return st.fixed_dictionaries({c: _strategy_for(table, c) for c in table["columns"]})
 
 
 def update_values(table: TableSpec) -> st.SearchStrategy[Any]:
@@ -85,10 +105,55 @@ def update_values(table: TableSpec) -> st.SearchStrategy[Any]:
 @cache
 def _update_values(name: str) -> st.SearchStrategy[Any]:
     table = TABLE_BY_NAME[name]
-    cols = list(table["columns"])
-    return st.lists(st.sampled_from(cols), min_size=1, max_size=len(cols), unique=True).flatmap(
-        lambda chosen: column_values(table, sorted(chosen))
-    )
+    columns = list(table["columns"])
+
+    @st.composite
+    def values(draw: st.DrawFn) -> dict[str, Any]:
+        return {c: draw(_strategy_for(table, c)) for c in subset(draw, columns, 1)}
+
+    return values()
+
+
+@cache
+def index_strategy(n: int) -> st.SearchStrategy[int]:
+    return st.integers(0, n - 1)
+
+
+_BOOL = st.booleans()
+
+
+def pick(draw: st.DrawFn, items: Sequence[T]) -> T:
+    """One of ``items``. Cheaper than a new ``sampled_from`` per draw (strategies built inside a
+    draw are validated every time); shrinks towards the first item."""
+    return items[draw(index_strategy(len(items)))]
+
+
+def between(draw: st.DrawFn, low: int, high: int) -> int:
+    """An integer in [low, high], shrinking towards ``low``."""
+    return low + draw(index_strategy(high - low + 1))
+
+
+def subset(draw: st.DrawFn, items: Sequence[T], min_size: int = 0, max_size: int = 99) -> list[T]:
+    """Some of ``items`` in their order, from one choice (a bit mask), shrinking towards the
+    first ``min_size`` of them."""
+    mask = draw(index_strategy(2 ** len(items)))
+    chosen = [item for bit, item in enumerate(items) if mask >> bit & 1]
+    for item in items:
+        if len(chosen) >= min_size:
+            break
+        if item not in chosen:
+            chosen.append(item)
+    return [item for item in items if item in chosen][:max_size]
+
+
+def _privileges(draw: st.DrawFn) -> dict[Privilege, Depth]:
+    """A depth for each privilege, from one choice."""
+    code = draw(index_strategy(len(_DEPTH_WEIGHTS) ** len(PRIVILEGES)))
+    found: dict[Privilege, Depth] = {}
+    for p in PRIVILEGES:
+        code, digit = divmod(code, len(_DEPTH_WEIGHTS))
+        found[p] = _DEPTH_WEIGHTS[digit]
+    return found
 
 
 @st.composite
@@ -103,111 +168,84 @@ def worlds(
     without ``server_wins`` the policy is ``client_wins``; without ``hierarchy`` hierarchy
     security is off; without ``field_security`` every user may set every secured column;
     without ``multiple_devices_per_user`` each device has its own user."""
-    n_bu = draw(st.integers(1, 4))
     bus: list[BusinessUnitSpec] = [{"id": "bu0", "parent": None}]
-    for i in range(1, n_bu):
-        bus.append({"id": f"bu{i}", "parent": f"bu{draw(st.integers(0, i - 1))}"})
+    for i in range(1, between(draw, 1, 4)):
+        bus.append({"id": f"bu{i}", "parent": f"bu{between(draw, 0, i - 1)}"})
     bu_ids = [b["id"] for b in bus]
 
-    n_roles = draw(st.integers(1, 3))
     roles: list[RoleSpec] = []
-    for i in range(n_roles):
-        privileges = {
-            t: {p: draw(depths) for p in PRIVILEGES}
-            for t in draw(
-                st.lists(st.sampled_from(TABLE_NAMES), unique=True, min_size=1, max_size=4)
-            )
-        }
+    for i in range(between(draw, 1, 3)):
+        privileges = {t: _privileges(draw) for t in subset(draw, TABLE_NAMES, 1)}
         roles.append({"id": f"role{i}", "privileges": privileges})
     role_ids = [r["id"] for r in roles]
 
-    n_users = draw(st.integers(1, max_users))
     users: list[UserSpec] = []
-    for i in range(n_users):
-        manager = draw(st.none() | st.integers(0, i - 1).map(lambda k: f"u{k}")) if i else None
+    for i in range(between(draw, 1, max_users)):
         users.append(
             {
                 "id": f"u{i}",
-                "business_unit": draw(st.sampled_from(bu_ids)),
-                "manager": manager,
-                "roles": draw(
-                    st.lists(st.sampled_from(role_ids), unique=True, min_size=1, max_size=2)
-                ),
+                "business_unit": pick(draw, bu_ids),
+                "manager": pick(draw, [None, *(f"u{k}" for k in range(i))]),
+                "roles": subset(draw, role_ids, 1, 2),
             }
         )
     user_ids = [u["id"] for u in users]
 
+    field_security = "field_security" in capabilities
     field_permissions: list[FieldPermissionSpec] = [
         {
             "table": t["name"],
             "column": c,
-            "users": (
-                draw(st.lists(st.sampled_from(user_ids), unique=True))
-                if "field_security" in capabilities
-                else list(user_ids)
-            ),
+            "users": subset(draw, user_ids) if field_security else list(user_ids),
         }
         for t in TABLES
         for c in t["secured"]
     ]
 
     rows: list[RowSpec] = []
-    for i in range(draw(st.integers(0, max_rows))):
-        table = draw(st.sampled_from(TABLES))
+    for i in range(between(draw, 0, max_rows)):
+        table = pick(draw, TABLES)
         rows.append(
             {
                 "id": f"row{i}",
                 "table": table["name"],
-                "owner": draw(st.sampled_from(user_ids)),
+                "owner": pick(draw, user_ids),
                 "values": draw(column_values(table)),
             }
         )
     shares: list[ShareSpec] = []
     if rows:
-        for row, user in draw(
-            st.lists(
-                st.tuples(st.sampled_from([r["id"] for r in rows]), st.sampled_from(user_ids)),
-                unique=True,
-                max_size=3,
-            )
-        ):
-            rights = draw(st.lists(st.sampled_from(ROW_RIGHTS), unique=True, min_size=1))
-            shares.append({"row": row, "user": user, "rights": rights})
+        for _ in range(between(draw, 0, 3)):
+            row, user = pick(draw, rows)["id"], pick(draw, user_ids)
+            if all((s["row"], s["user"]) != (row, user) for s in shares):
+                rights = subset(draw, ROW_RIGHTS, 1)
+                shares.append({"row": row, "user": user, "rights": rights})
 
     modules: list[AppModuleSpec] = [
         {
             "id": f"module{i}",
-            "offline_enabled": draw(st.booleans()) if i else True,
-            "tables": draw(st.lists(st.sampled_from(TABLE_NAMES), unique=True, min_size=1)),
+            "offline_enabled": bool(draw(_BOOL)) if i else True,
+            "tables": subset(draw, TABLE_NAMES[::-1] if i else TABLE_NAMES, 1),
         }
-        for i in range(draw(st.integers(1, 2)))
+        for i in range(between(draw, 1, 2))
     ]
-    profile = draw(
-        st.dictionaries(st.sampled_from(TABLE_NAMES), st.sampled_from(ROW_FILTERS), min_size=1)
-    )
+    profile = {t: pick(draw, ROW_FILTERS) for t in subset(draw, TABLE_NAMES, 1)}
     views: list[ViewSpec] = [
         {
             "id": f"view{i}",
-            "table": draw(st.sampled_from(TABLE_NAMES)),
-            "references": draw(st.lists(st.sampled_from(TABLE_NAMES), unique=True, max_size=2)),
+            "table": pick(draw, TABLE_NAMES),
+            "references": subset(draw, TABLE_NAMES, 0, 2),
         }
-        for i in range(draw(st.integers(0, 3)))
+        for i in range(between(draw, 0, 3))
     ]
     if "multiple_devices_per_user" in capabilities:
-        device_users = [
-            draw(st.sampled_from(user_ids)) for _ in range(draw(st.integers(min_devices, 3)))
-        ]
+        device_users = [pick(draw, user_ids) for _ in range(between(draw, min_devices, 3))]
     else:
-        device_users = draw(
-            st.lists(
-                st.sampled_from(user_ids),
-                unique=True,
-                min_size=min(min_devices, len(user_ids)),
-                max_size=3,
-            ).filter(bool)
-        )
+        device_users = subset(draw, user_ids, min(max(min_devices, 1), len(user_ids)), 3)
     devices: list[DeviceSpec] = [{"id": f"d{i}", "user": u} for i, u in enumerate(device_users)]
-    policies = ["client_wins", "server_wins"] if "server_wins" in capabilities else ["client_wins"]
+    policies: list[ConflictPolicy] = (
+        ["client_wins", "server_wins"] if "server_wins" in capabilities else ["client_wins"]
+    )
     return {
         "business_units": bus,
         "users": users,
@@ -217,14 +255,14 @@ def worlds(
         "rows": rows,
         "shares": shares,
         "hierarchy": {
-            "enabled": "hierarchy" in capabilities and draw(st.booleans()),
-            "depth": draw(st.integers(1, 3)),
+            "enabled": "hierarchy" in capabilities and bool(draw(_BOOL)),
+            "depth": between(draw, 1, 3),
         },
         "app_modules": modules,
         "profile": profile,
         "views": views,
         "devices": devices,
-        "conflict_policy": draw(st.sampled_from(policies)),
+        "conflict_policy": pick(draw, policies),
     }
 
 

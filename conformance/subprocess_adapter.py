@@ -205,9 +205,7 @@ class SubprocessAdapter:
         name, capabilities = result.get("name"), result.get("capabilities")
         if not isinstance(name, str):
             raise self._fail("hello", f"the result's 'name' is not a string: {name!r}")
-        if not isinstance(capabilities, list) or not all(
-            isinstance(c, str) for c in capabilities
-        ):
+        if not isinstance(capabilities, list) or not all(isinstance(c, str) for c in capabilities):
             raise self._fail(
                 "hello", f"the result's 'capabilities' is not a list of strings: {capabilities!r}"
             )
@@ -228,8 +226,9 @@ class SubprocessAdapter:
     def _call(self, method: str, params: dict[str, Any], timeout: float | None = None) -> Any:
         """Send one request and return the result of its response."""
         if self._broken is not None:
-            raise self._error(method, f"the adapter is unusable after an earlier failure: "
-                              f"{self._broken}")
+            raise self._error(
+                method, f"the adapter is unusable after an earlier failure: {self._broken}"
+            )
         if self._closed and method != "close":
             raise self._error(method, "the adapter is closed")
         request_id = self._next_id
@@ -277,8 +276,9 @@ class SubprocessAdapter:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self._in_poll.poll(remaining * 1000):
                     raise self._fail(
-                        method, f"timed out after {limit:g} s writing the request "
-                        "(the child is not reading its stdin)"
+                        method,
+                        f"timed out after {limit:g} s writing the request "
+                        "(the child is not reading its stdin)",
                     ) from None
                 continue
             except OSError as exc:
@@ -352,6 +352,7 @@ class SubprocessAdapter:
             pass
         finally:
             stderr.close()
+
 
 def factory_for(
     command: str,

@@ -17,7 +17,11 @@ def test_family(family: Family, offsync: OffsyncRun, record_property) -> None:  
     stats = FamilyStats(family.name)
     try:
         run_family(
-            family, offsync.iut.factory, offsync.iut.capabilities, offsync.settings, offsync.seed,
+            family,
+            offsync.iut.factory,
+            offsync.iut.capabilities,
+            offsync.profile,
+            offsync.seed,
             stats,
         )
     finally:

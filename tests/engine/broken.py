@@ -1,0 +1,60 @@
+"""Model-backed adapters, each broken in one deliberate way, to prove the suite catches it."""
+
+from __future__ import annotations
+
+from conformance.model_adapter import ModelAdapter
+from models.records import Operation, Result
+from models.server import Change, Server
+
+
+class PrivilegesApplyImmediately(ModelAdapter):
+    """Breaks STALE-1: every server-side event refreshes each device's privilege snapshot at
+    once, instead of at the next sync."""
+
+    def apply(self, op: Operation) -> Result:
+        result = super().apply(op)
+        system = self.system
+        if op["kind"] not in (
+            "create",
+            "update",
+            "delete",
+            "read",
+            "sync_start",
+            "sync_end",
+            "restart",
+        ):
+            for device in system.devices.values():
+                device.snapshot = system.server.download(device.user).snapshot
+        return result
+
+
+class _LaxServer(Server):
+    __slots__ = ()
+
+    def _rejection(self, device: str, user: str, change: Change) -> str | None:  # type: ignore[override]
+        exists = change.row in self.rows
+        if change.kind == "create":
+            return "invalid" if exists else None
+        return None if exists else "not_found"
+
+
+class NoServerValidation(ModelAdapter):
+    """Breaks VALID-1: the server applies every uploaded change to a row that exists (or a
+    create) without checking privileges, values or conflicts."""
+
+    def setup(self, world):  # type: ignore[no-untyped-def]
+        super().setup(world)
+        self.system.server.__class__ = _LaxServer
+
+
+class DropsEditsDuringCycle(ModelAdapter):
+    """Breaks SYNC-3: an edit made while a cycle is under way is acknowledged but lost."""
+
+    def apply(self, op: Operation) -> Result:
+        device = self.system.devices.get(op.get("device", ""))
+        in_cycle = device is not None and device.in_flight is not None
+        before = len(device.outbox) if device is not None else 0
+        result = super().apply(op)
+        if in_cycle and device is not None and len(device.outbox) > before:
+            device.outbox.pop()
+        return result

@@ -1,0 +1,83 @@
+"""The engine against the model itself (must pass) and against deliberately broken adapters
+(must fail, naming the rule that broke)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.adapter import ALL_CAPABILITIES
+from conformance.compare import ConformanceFailure
+from conformance.families import FAMILIES, FAMILY_BY_NAME
+from conformance.machine import replay, run_family
+from conformance.model_adapter import ModelAdapter
+from conformance.report import build
+from models.rules import RULES
+from tests.engine.broken import (
+    DropsEditsDuringCycle,
+    NoServerValidation,
+    PrivilegesApplyImmediately,
+)
+
+SEED = 20261125
+
+
+@pytest.mark.rule(*RULES)
+def test_model_adapter_passes_every_rule_and_exercises_each_under_ci() -> None:
+    stats = [run_family(f, ModelAdapter, ALL_CAPABILITIES, "ci", SEED) for f in FAMILIES]
+    report = build(
+        stats,
+        iut="model",
+        profile="ci",
+        seed=SEED,
+        capabilities=ALL_CAPABILITIES,
+        started="",
+        finished="",
+        duration_s=0.0,
+    )
+    not_passed = {r["id"]: r["status"] for r in report["rules"] if r["status"] != "passed"}
+    assert not_passed == {}
+    assert all(f["outcome"] == "passed" for f in report["families"])
+
+
+@pytest.mark.parametrize(
+    ("adapter", "family", "rule"),
+    [
+        (PrivilegesApplyImmediately, "staleness", "STALE-1"),
+        (NoServerValidation, "validation", "VALID-1"),
+        (DropsEditsDuringCycle, "outbox", "SYNC-3"),
+    ],
+    ids=["privileges-immediately", "no-server-validation", "drops-edits-during-cycle"],
+)
+def test_a_broken_adapter_fails_naming_the_rule(adapter, family, rule) -> None:
+    with pytest.raises(ConformanceFailure) as caught:
+        run_family(FAMILY_BY_NAME[family], adapter, ALL_CAPABILITIES, "ci", SEED)
+    mismatch = caught.value.mismatch
+    assert mismatch.rules[0] == rule, caught.value
+    # the counterexample is minimal-ish and replays to the same failure
+    assert len(mismatch.operations) <= 8, caught.value
+    again = replay(mismatch.world, mismatch.operations, adapter)
+    assert again is not None and again.rules == mismatch.rules
+    assert replay(mismatch.world, mismatch.operations, ModelAdapter) is None
+
+
+def test_failure_message_names_rule_step_and_program() -> None:
+    with pytest.raises(ConformanceFailure) as caught:
+        run_family(
+            FAMILY_BY_NAME["outbox"],
+            DropsEditsDuringCycle,
+            ALL_CAPABILITIES,
+            "dev",
+            SEED,
+        )
+    text = str(caught.value)
+    assert "SYNC-3 (Edits during a cycle belong to the next one)" in text
+    assert "expected (model):" in text and "actual (IUT):" in text
+    assert "minimal program:" in text and "world:" in text
+    assert any("reproduce the whole run with: --offsync-seed" in n for n in caught.value.__notes__)
+
+
+def test_same_seed_same_run() -> None:
+    family = FAMILY_BY_NAME["broad"]
+    a = run_family(family, ModelAdapter, ALL_CAPABILITIES, "dev", 7)
+    b = run_family(family, ModelAdapter, ALL_CAPABILITIES, "dev", 7)
+    assert (a.examples, a.steps, a.hits) == (b.examples, b.steps, b.hits)
