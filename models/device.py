@@ -70,12 +70,13 @@ class Device:
 
     def visible(self) -> dict[str, tuple[str, Values]]:
         """SYNC-6: the rows the device shows are its cache with every pending change applied
-        on top, in order; an update to a row that is not shown stays queued and is not shown."""
+        on top, in order; an update to a row that is not shown (or is shown in another table)
+        stays queued and is not shown."""
         rows = {rid: (c.table, c.values) for rid, c in self.cache.items()}
         for ch in self.pending():
             if ch.kind == "create":
                 rows[ch.row] = (ch.table, dict(ch.values))
-            elif ch.row in rows:
+            elif ch.row in rows and rows[ch.row][0] == ch.table:
                 if ch.kind == "delete":
                     del rows[ch.row]
                 else:
@@ -126,14 +127,12 @@ class Device:
         trace.add("WORLD-4")
         rid, op_id = op.get("row", ""), op.get("op_id", "")
         values = op.get("values", {})
-        if not op_id:
-            return refused("invalid")
         shown = self.visible()
         columns = self.world.tables[table].columns
         edit: EditKind
         if kind == "create":
             edit = "create"
-            if rid in shown or not rid:
+            if rid in shown or not rid or not op_id:
                 return refused("invalid")
             if values_problem(columns, values, complete=True):
                 trace.add("WORLD-3")
@@ -145,6 +144,8 @@ class Device:
             edit = "update" if kind == "update" else "delete"
             if rid not in shown or shown[rid][0] != table:
                 return refused("not_found")
+            if not op_id:
+                return refused("invalid")
             if kind == "update" and values_problem(columns, values, complete=False):
                 trace.add("WORLD-3")
                 return refused("invalid")

@@ -19,7 +19,7 @@ from models.records import (
     RowFilter,
     WorldSpec,
 )
-from models.values import check_schema
+from models.values import check_schema, values_problem
 
 
 class InvalidWorld(ValueError):
@@ -76,7 +76,7 @@ def build_world(spec: WorldSpec) -> World:
     unit, manager, roles; row's table and owner; share's row and user; module, profile and view
     tables; device's user) names something that exists; the manager graph has no cycle;
     hierarchy depth is at least 1; the conflict policy is ``client_wins`` or ``server_wins``.
-    WORLD-3: every column schema is in the supported subset.
+    WORLD-3: every column schema is in the supported subset and every row's values fit it.
     """
     bu_parent: dict[str, str | None] = {}
     for bu in spec["business_units"]:
@@ -84,6 +84,8 @@ def build_world(spec: WorldSpec) -> World:
             raise _fail(f"business unit {bu['id']!r} is defined twice")
         bu_parent[bu["id"]] = bu["parent"]
     roots = [b for b, p in bu_parent.items() if p is None]
+    if not roots:
+        raise _fail(f"no root business unit: every unit has a parent ({sorted(bu_parent)})")
     if len(roots) != 1:
         raise _fail(f"exactly one root business unit is required, found {roots}")
     for b, p in bu_parent.items():
@@ -148,6 +150,12 @@ def build_world(spec: WorldSpec) -> World:
         tbl = tables.get(fp["table"])
         if tbl is None or fp["column"] not in tbl.secured:
             raise _fail(f"field permission on {fp['table']}.{fp['column']} is not a secured column")
+        unknown_users = [u for u in fp["users"] if u not in users]
+        if unknown_users:
+            raise _fail(
+                f"field permission on {fp['table']}.{fp['column']} names unknown users "
+                f"{unknown_users}"
+            )
         field_permissions[(fp["table"], fp["column"])] = frozenset(fp["users"])
 
     row_ids: set[str] = set()
@@ -159,6 +167,9 @@ def build_world(spec: WorldSpec) -> World:
             raise _fail(f"row {row['id']!r} is in unknown table {row['table']!r}")
         if row["owner"] not in users:
             raise _fail(f"row {row['id']!r} has unknown owner {row['owner']!r}")
+        problem = values_problem(tables[row["table"]].columns, row["values"], complete=True)
+        if problem:
+            raise _fail(f"row {row['id']!r}: {problem}")
     for share in spec["shares"]:
         if share["row"] not in row_ids or share["user"] not in users:
             raise _fail(f"share of {share['row']!r} to {share['user']!r} names an unknown entry")
@@ -166,7 +177,11 @@ def build_world(spec: WorldSpec) -> World:
             raise _fail(f"share of {share['row']!r} has bad rights {share['rights']!r}")
 
     offline_tables: set[str] = set()
+    module_ids: set[str] = set()
     for m in spec["app_modules"]:
+        if m["id"] in module_ids:
+            raise _fail(f"app module {m['id']!r} is defined twice")
+        module_ids.add(m["id"])
         for table in m["tables"]:
             if table not in tables:
                 raise _fail(f"app module {m['id']!r} names unknown table {table!r}")
@@ -177,6 +192,8 @@ def build_world(spec: WorldSpec) -> World:
             raise _fail(f"profile entry {table!r}: {row_filter!r} is not valid")
     views: dict[str, frozenset[str]] = {}
     for v in spec["views"]:
+        if v["id"] in views:
+            raise _fail(f"view {v['id']!r} is defined twice")
         refs = frozenset([v["table"], *v["references"]])
         if not refs <= tables.keys():
             unknown = sorted(refs - tables.keys())

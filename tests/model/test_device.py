@@ -126,13 +126,6 @@ def test_local_checks_in_order(op: dict[str, Any], reason: str) -> None:
 
 
 @pytest.mark.rule("DEVICE-1")
-@pytest.mark.xfail(
-    strict=True,
-    reason="model disagrees with SPEC: Device.local checks for a missing operation id before "
-    "not_found, so an update or delete of a row that is not visible and has no op_id is "
-    "'invalid' instead of 'not_found' (DEVICE-1 puts not_found before invalid, and a missing "
-    "op_id is one of the invalid cases)",
-)
 @pytest.mark.parametrize(
     "op",
     [

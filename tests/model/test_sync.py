@@ -428,12 +428,6 @@ def test_pending_edits_stay_on_top_of_a_download() -> None:
 
 
 @pytest.mark.rule("SYNC-6", "VALID-3")
-@pytest.mark.xfail(
-    strict=True,
-    reason="model disagrees with SPEC: Device.visible() overlays a pending update on any "
-    "cached row with the same id, even one of another table, so account columns show up in "
-    "a contact row (SYNC-6: an update to a row not in the cache is not shown)",
-)
 def test_pending_update_is_not_shown_on_a_row_of_another_table() -> None:
     s = system()
     ok(
@@ -451,12 +445,6 @@ def test_pending_update_is_not_shown_on_a_row_of_another_table() -> None:
 
 
 @pytest.mark.rule("SYNC-6", "VALID-3")
-@pytest.mark.xfail(
-    strict=True,
-    reason="model disagrees with SPEC: Device.visible() applies a pending delete to any "
-    "cached row with the same id, even one of another table, hiding a contact row the "
-    "account delete does not concern",
-)
 def test_pending_delete_does_not_hide_a_row_of_another_table() -> None:
     s = system()
     ok(

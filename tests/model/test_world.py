@@ -245,11 +245,6 @@ def test_invalid_world_is_a_value_error() -> None:
 
 
 @pytest.mark.rule("WORLD-1")
-@pytest.mark.xfail(
-    strict=True,
-    reason="model disagrees with SPEC: WORLD-1 says every id is unique within its kind, but "
-    "build_world accepts two views with the same id",
-)
 def test_duplicate_view_id_is_refused() -> None:
     w = world()
     w["views"].append({"id": "active-accounts", "table": "task", "references": []})
@@ -258,11 +253,6 @@ def test_duplicate_view_id_is_refused() -> None:
 
 
 @pytest.mark.rule("WORLD-1")
-@pytest.mark.xfail(
-    strict=True,
-    reason="model disagrees with SPEC: WORLD-1 says every id is unique within its kind, but "
-    "build_world accepts two app modules with the same id",
-)
 def test_duplicate_app_module_id_is_refused() -> None:
     w = world()
     w["app_modules"].append({"id": "field-sales", "offline_enabled": False, "tables": []})
@@ -271,12 +261,6 @@ def test_duplicate_app_module_id_is_refused() -> None:
 
 
 @pytest.mark.rule("WORLD-1")
-@pytest.mark.xfail(
-    strict=True,
-    reason="model disagrees with SPEC (ambiguity): WORLD-1 says every reference names "
-    "something defined; a field permission's users are references, but build_world does not "
-    "check them",
-)
 def test_field_permission_for_unknown_user_is_refused() -> None:
     w = world()
     w["field_permissions"][0]["users"].append("ghost")
@@ -285,12 +269,6 @@ def test_field_permission_for_unknown_user_is_refused() -> None:
 
 
 @pytest.mark.rule("WORLD-1", "WORLD-3")
-@pytest.mark.xfail(
-    strict=True,
-    reason="model disagrees with SPEC (ambiguity): WORLD-1's rationale is that a test case "
-    "must not depend on a malformed setting and WORLD-3 makes values outside the schema "
-    "invalid, but build_world accepts initial rows whose values break their table's schema",
-)
 def test_initial_row_with_values_outside_the_schema_is_refused() -> None:
     w = world()
     w["rows"][0]["values"]["revenue"] = -5
@@ -299,11 +277,6 @@ def test_initial_row_with_values_outside_the_schema_is_refused() -> None:
 
 
 @pytest.mark.rule("WORLD-1")
-@pytest.mark.xfail(
-    strict=True,
-    reason="model disagrees with SPEC (ambiguity): WORLD-1 wants the offending entry named; "
-    "when every unit is in a parent cycle (no root) the message names no unit",
-)
 def test_world_without_root_names_a_unit_of_the_cycle() -> None:
     w = world()
     w["business_units"][0]["parent"] = "east"  # org -> east -> sales -> org
@@ -449,13 +422,9 @@ def test_check_schema_names_the_problem(schema: dict[str, Any], problem: str) ->
 
 
 @pytest.mark.rule("WORLD-3")
-@pytest.mark.xfail(
-    strict=True,
-    reason="model disagrees with SPEC (minor): WORLD-3 lists the supported schema keywords; "
-    "check_schema also accepts 'description', which is not in that list",
-)
 def test_check_schema_refuses_keywords_outside_the_listed_subset() -> None:
-    assert check_schema({"type": "string", "description": "a note"}) is not None
+    assert check_schema({"type": "string", "description": "a note"}) is None
+    assert check_schema({"type": "string", "format": "uuid"}) is not None
 
 
 TASK_COLUMNS: dict[str, dict[str, Any]] = {
