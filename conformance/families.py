@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 EDITS = ("create", "update", "delete")
+#: edits with a value outside the column's schema (WORLD-3); see conformance.machine
+INVALID_EDITS = ("create!", "update!")
 CYCLE = ("sync_start", "sync_end")
 PRIVILEGE_EVENTS = (
     "assign_role",
@@ -36,7 +38,13 @@ FAMILIES: tuple[Family, ...] = (
         "broad",
         "everything interleaved",
         ("WORLD", "PROFILE", "SEC", "STALE", "VALID", "SYNC", "CONFLICT", "EVENT", "DEVICE"),
-        EDITS * 2 + ("read",) + CYCLE * 2 + ("restart",) + PRIVILEGE_EVENTS + DATA_EVENTS,
+        EDITS * 2
+        + INVALID_EDITS
+        + ("read",)
+        + CYCLE * 2
+        + ("restart",)
+        + PRIVILEGE_EVENTS
+        + DATA_EVENTS,
     ),
     Family(
         "profile",
@@ -60,7 +68,7 @@ FAMILIES: tuple[Family, ...] = (
         "validation",
         "uploaded changes validated at sync",
         ("VALID",),
-        EDITS * 3 + CYCLE * 2 + PRIVILEGE_EVENTS + DATA_EVENTS,
+        EDITS * 3 + INVALID_EDITS + CYCLE * 2 + PRIVILEGE_EVENTS + DATA_EVENTS,
     ),
     Family(
         "outbox",

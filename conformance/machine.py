@@ -7,7 +7,7 @@ import copy
 import json
 import time
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
@@ -23,7 +23,6 @@ from conformance.strategies import (
     TABLE_NAMES,
     column_values,
     depths,
-    index_strategy,
     pick,
     subset,
     update_values,
@@ -34,10 +33,16 @@ from models.profile import device_tables, passes_filter
 from models.records import PRIVILEGES, ROW_RIGHTS, Operation, WorldSpec
 from models.security import manager_level, row_rights
 
-#: how often an operation aims at something that exists (a visible row, a device table)
-AIM = 0.85
-#: how often (in percent) an edit carries a value outside its column's schema
-INVALID_PERCENT = 3
+#: how many times more likely an operation aims at something that exists (a visible row, a
+#: device table) than at anything at all
+AIM_WEIGHT = 6
+#: a family kind with this suffix is an edit carrying a value outside its column's schema
+INVALID_SUFFIX = "!"
+
+
+def aimed(preferred: list[T], anything: list[T]) -> list[T]:
+    """Choices weighted towards ``preferred``: one draw picks from the result."""
+    return preferred * AIM_WEIGHT + anything if preferred else anything
 
 
 def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
@@ -61,6 +66,8 @@ def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
         return ["SEC-5", "SEC-1"]
     return ["SEC-1", "SEC-2", "WORLD-2"]
 
+
+T = TypeVar("T")
 
 _REASON_RULES = {
     "privilege": ["SEC-1", "SEC-3", "SEC-7"],
@@ -174,36 +181,41 @@ class _Engine:
     def draw_operation(self, draw: st.DrawFn) -> Operation:
         assert self.model is not None and self.world is not None
         kind = pick(draw, self.family.kinds)
+        invalid = kind.endswith(INVALID_SUFFIX)
+        kind = kind.removesuffix(INVALID_SUFFIX)
         if kind in ("create", "update", "delete", "read", "sync_start", "sync_end", "restart"):
-            return self._device_op(draw, kind)
+            op = self._device_op(draw, kind)
+            if invalid and "values" in op:  # a value no column schema allows (WORLD-3)
+                op["values"] = {**op["values"], pick(draw, sorted(op["values"])): {"bad": True}}
+            return op
         return self._event(draw, kind)
-
-    def _aim(self, draw: st.DrawFn) -> bool:
-        return bool(draw(index_strategy(100)) < AIM * 100)
 
     def _device_op(self, draw: st.DrawFn, kind: str) -> Operation:
         assert self.model is not None
         devices = sorted(self.model.devices)
-        if kind in ("sync_start", "sync_end") and self._aim(draw):
-            # aim a cycle step at a device where it does something
+        if kind in ("sync_start", "sync_end"):
+            # mostly aim a cycle step at a device where it does something
             in_cycle = kind == "sync_end"
-            devices = [
+            ready = [
                 d for d in devices if (self.model.devices[d].in_flight is not None) == in_cycle
-            ] or devices
+            ]
+            devices = aimed(ready, devices)
         device = pick(draw, devices)
         op: Operation = {"kind": kind, "device": device}
         if kind in ("sync_start", "sync_end", "restart"):
             return op
-        on_device = sorted(device_tables(self.model.world))
         visible = self.model.devices[device].visible()
-        if kind in ("update", "delete") and visible and self._aim(draw):
-            row = pick(draw, sorted(visible))
-            op["table"], op["row"] = visible[row][0], row
+        if kind in ("update", "delete"):
+            # mostly a row the device shows; sometimes any row the server has, or none
+            shown = [(visible[r][0], r) for r in sorted(visible)]
+            rows = self.model.server.rows
+            elsewhere = [(rows[r].table, r) for r in sorted(rows)] + [
+                (t, "ghost") for t in TABLE_NAMES
+            ]
+            op["table"], op["row"] = pick(draw, aimed(shown, elsewhere))
         else:
-            tables = on_device if on_device and self._aim(draw) else TABLE_NAMES
-            op["table"] = pick(draw, tables)
-            if kind in ("update", "delete"):
-                op["row"] = pick(draw, self._row_ids())
+            on_device = sorted(device_tables(self.model.world))
+            op["table"] = pick(draw, aimed(on_device, TABLE_NAMES))
         if kind == "read":
             return op
         if kind == "create":
@@ -211,22 +223,14 @@ class _Engine:
             op["values"] = draw(column_values(TABLE_BY_NAME[op["table"]]))
         elif kind == "update":
             op["values"] = draw(update_values(TABLE_BY_NAME[op["table"]]))
-        if "values" in op and draw(index_strategy(100)) >= 100 - INVALID_PERCENT:
-            # a value no column schema allows (WORLD-3)
-            op["values"] = {**op["values"], pick(draw, sorted(op["values"])): {"bad": True}}
         op["op_id"] = self.fresh("op")
         return op
-
-    def _row_ids(self) -> list[str]:
-        assert self.model is not None
-        return sorted(self.model.server.rows) + ["ghost"]
 
     def _event(self, draw: st.DrawFn, kind: str) -> Operation:
         assert self.model is not None and self.world is not None
         users = [u["id"] for u in self.world["users"]]
         roles = [r["id"] for r in self.world["roles"]]
-        rows = sorted(self.model.server.rows)
-        row = pick(draw, rows) if rows and self._aim(draw) else "ghost"
+        row = pick(draw, aimed(sorted(self.model.server.rows), ["ghost"]))
         user = pick(draw, users)
         if kind in ("assign_role", "remove_role"):
             return {"kind": kind, "user": user, "role": pick(draw, roles)}

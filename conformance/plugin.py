@@ -122,7 +122,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_Session(config), "offsync-session")
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if config.option.offsync_report is None and config.option.iut is None:
+        return None  # not a suite run (e.g. a project's own tests): say nothing
     return (
         f"offsync: iut={config.option.iut or 'default'} profile={config.option.offsync_profile} "
         f"seed={config.option.offsync_seed} (replay with --offsync-seed "

@@ -43,9 +43,7 @@ def is_offline_table(world: World, table: str) -> bool:
     return table in device_tables(world)
 
 
-def passes_filter(
-    d: Directory, user: str, row_filter: RowFilter, owner: str
-) -> bool:
+def passes_filter(d: Directory, user: str, row_filter: RowFilter, owner: str) -> bool:
     """PROFILE-5: the profile's row filter for a table: all rows, rows the user owns, or rows
     owned in the user's business unit."""
     if row_filter == "all":

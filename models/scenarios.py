@@ -47,11 +47,17 @@ def _shows(step: Step, device: str, table: str, row: str) -> bool:
 
 
 _REVOKE_WRITE: Operation = {
-    "kind": "set_depth", "role": "salesperson", "table": "account", "privilege": "write",
+    "kind": "set_depth",
+    "role": "salesperson",
+    "table": "account",
+    "privilege": "write",
     "depth": "none",
 }
 _REVOKE_READ: Operation = {
-    "kind": "set_depth", "role": "salesperson", "table": "account", "privilege": "read",
+    "kind": "set_depth",
+    "role": "salesperson",
+    "table": "account",
+    "privilege": "read",
     "depth": "none",
 }
 _START: Operation = {"kind": "sync_start", "device": "bob-phone"}
@@ -72,16 +78,29 @@ SCENARIOS: list[Scenario] = [
             {"kind": "read", "device": "bob-phone", "table": "contact"},
         ],
         expectations=[
-            (0, "the Account view without references is available",
-             lambda s: "active-accounts" in s["observation"]["devices"]["bob-phone"]["views"]),
-            (0, "the Account view referencing the primary contact is not available",
-             lambda s: "accounts-with-contact"
-             not in s["observation"]["devices"]["bob-phone"]["views"]),
-            (0, "metadata covers exactly account and task",
-             lambda s: _device(s, "bob-phone")["metadata_tables"] == ["account", "task"]),
+            (
+                0,
+                "the Account view without references is available",
+                lambda s: "active-accounts" in s["observation"]["devices"]["bob-phone"]["views"],
+            ),
+            (
+                0,
+                "the Account view referencing the primary contact is not available",
+                lambda s: (
+                    "accounts-with-contact" not in s["observation"]["devices"]["bob-phone"]["views"]
+                ),
+            ),
+            (
+                0,
+                "metadata covers exactly account and task",
+                lambda s: _device(s, "bob-phone")["metadata_tables"] == ["account", "task"],
+            ),
             (0, "reading account works", lambda s: s["result"]["status"] == "accepted"),
-            (1, "reading contact is refused as not_offline",
-             lambda s: s["result"] == {"status": "refused", "reason": "not_offline"}),
+            (
+                1,
+                "reading contact is refused as not_offline",
+                lambda s: s["result"] == {"status": "refused", "reason": "not_offline"},
+            ),
         ],
     ),
     Scenario(
@@ -96,29 +115,76 @@ SCENARIOS: list[Scenario] = [
         world=sample_world(),
         operations=[
             _REVOKE_WRITE,
-            {"kind": "update", "device": "bob-phone", "table": "account", "row": "acc-east",
-             "values": {"revenue": 999}, "op_id": "op-1"},
+            {
+                "kind": "update",
+                "device": "bob-phone",
+                "table": "account",
+                "row": "acc-east",
+                "values": {"revenue": 999},
+                "op_id": "op-1",
+            },
             _START,
             _END,
-            {"kind": "update", "device": "bob-phone", "table": "account", "row": "acc-east",
-             "values": {"revenue": 1000}, "op_id": "op-2"},
+            {
+                "kind": "update",
+                "device": "bob-phone",
+                "table": "account",
+                "row": "acc-east",
+                "values": {"revenue": 1000},
+                "op_id": "op-2",
+            },
         ],
         expectations=[
-            (1, "the offline edit is still accepted on the device",
-             lambda s: s["result"]["status"] == "accepted"),
-            (1, "the device shows its edit",
-             lambda s: s["observation"]["devices"]["bob-phone"]["rows"]["account"]["acc-east"][
-                 "revenue"] == 999),
-            (3, "the sync reports exactly one privilege error for the row",
-             lambda s: s["observation"]["devices"]["bob-phone"]["errors"]
-             == [{"table": "account", "row": "acc-east", "op": "update", "reason": "privilege"}]),
-            (3, "the row is not changed on the server",
-             lambda s: s["observation"]["server"]["acc-east"]["values"]["revenue"] == 100),
-            (3, "the device shows the server's values again",
-             lambda s: s["observation"]["devices"]["bob-phone"]["rows"]["account"]["acc-east"][
-                 "revenue"] == 100),
-            (4, "after the sync the device knows the privilege is gone",
-             lambda s: s["result"] == {"status": "refused", "reason": "privilege"}),
+            (
+                1,
+                "the offline edit is still accepted on the device",
+                lambda s: s["result"]["status"] == "accepted",
+            ),
+            (
+                1,
+                "the device shows its edit",
+                lambda s: (
+                    s["observation"]["devices"]["bob-phone"]["rows"]["account"]["acc-east"][
+                        "revenue"
+                    ]
+                    == 999
+                ),
+            ),
+            (
+                3,
+                "the sync reports exactly one privilege error for the row",
+                lambda s: (
+                    s["observation"]["devices"]["bob-phone"]["errors"]
+                    == [
+                        {
+                            "table": "account",
+                            "row": "acc-east",
+                            "op": "update",
+                            "reason": "privilege",
+                        }
+                    ]
+                ),
+            ),
+            (
+                3,
+                "the row is not changed on the server",
+                lambda s: s["observation"]["server"]["acc-east"]["values"]["revenue"] == 100,
+            ),
+            (
+                3,
+                "the device shows the server's values again",
+                lambda s: (
+                    s["observation"]["devices"]["bob-phone"]["rows"]["account"]["acc-east"][
+                        "revenue"
+                    ]
+                    == 100
+                ),
+            ),
+            (
+                4,
+                "after the sync the device knows the privilege is gone",
+                lambda s: s["result"] == {"status": "refused", "reason": "privilege"},
+            ),
         ],
     ),
     Scenario(
@@ -136,12 +202,21 @@ SCENARIOS: list[Scenario] = [
             _END,
         ],
         expectations=[
-            (1, "the row is still visible on the device",
-             lambda s: "acc-east" in s["result"].get("rows", {})),
-            (3, "after the sync the row is gone",
-             lambda s: not _shows(s, "bob-phone", "account", "acc-east")),
-            (3, "and the other device of the same user, not synced, still shows it",
-             lambda s: _shows(s, "bob-tablet", "account", "acc-east")),
+            (
+                1,
+                "the row is still visible on the device",
+                lambda s: "acc-east" in s["result"].get("rows", {}),
+            ),
+            (
+                3,
+                "after the sync the row is gone",
+                lambda s: not _shows(s, "bob-phone", "account", "acc-east"),
+            ),
+            (
+                3,
+                "and the other device of the same user, not synced, still shows it",
+                lambda s: _shows(s, "bob-tablet", "account", "acc-east"),
+            ),
         ],
     ),
     Scenario(
@@ -158,8 +233,11 @@ SCENARIOS: list[Scenario] = [
             _END,
         ],
         expectations=[
-            (0, "the shared row is not on the device yet",
-             lambda s: not _shows(s, "bob-phone", "account", "acc-west")),
+            (
+                0,
+                "the shared row is not on the device yet",
+                lambda s: not _shows(s, "bob-phone", "account", "acc-west"),
+            ),
             (2, "after the sync it is", lambda s: _shows(s, "bob-phone", "account", "acc-west")),
         ],
     ),
@@ -170,22 +248,41 @@ SCENARIOS: list[Scenario] = [
         world=sample_world(),
         operations=[
             _START,
-            {"kind": "create", "device": "bob-phone", "table": "account", "row": "acc-new",
-             "values": _ACCOUNT, "op_id": "op-1"},
+            {
+                "kind": "create",
+                "device": "bob-phone",
+                "table": "account",
+                "row": "acc-new",
+                "values": _ACCOUNT,
+                "op_id": "op-1",
+            },
             _END,
             _START,
             _END,
         ],
         expectations=[
-            (1, "an edit during the cycle is accepted",
-             lambda s: s["result"]["status"] == "accepted"),
-            (2, "it survives the download and is still pending",
-             lambda s: _shows(s, "bob-phone", "account", "acc-new")
-             and _device(s, "bob-phone")["pending"] == 1
-             and "acc-new" not in s["observation"]["server"]),
-            (4, "the next cycle uploads it once",
-             lambda s: "acc-new" in s["observation"]["server"]
-             and _device(s, "bob-phone")["pending"] == 0),
+            (
+                1,
+                "an edit during the cycle is accepted",
+                lambda s: s["result"]["status"] == "accepted",
+            ),
+            (
+                2,
+                "it survives the download and is still pending",
+                lambda s: (
+                    _shows(s, "bob-phone", "account", "acc-new")
+                    and _device(s, "bob-phone")["pending"] == 1
+                    and "acc-new" not in s["observation"]["server"]
+                ),
+            ),
+            (
+                4,
+                "the next cycle uploads it once",
+                lambda s: (
+                    "acc-new" in s["observation"]["server"]
+                    and _device(s, "bob-phone")["pending"] == 0
+                ),
+            ),
         ],
     ),
 ]

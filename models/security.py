@@ -158,9 +158,7 @@ def take_snapshot(
     return Snapshot(
         create_tables=frozenset(t for t in tables if can_create(world, d, user, t)),
         own_rights={
-            t: frozenset(
-                r for r in ROW_RIGHTS if depth_of(world, d, user, t, r) >= USER_LEVEL
-            )
+            t: frozenset(r for r in ROW_RIGHTS if depth_of(world, d, user, t, r) >= USER_LEVEL)
             for t in tables
         },
         row_rights={

@@ -16,9 +16,7 @@ from models.records import Operation, WorldSpec
 from models.security import row_rights
 from models.world import build_world
 
-SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

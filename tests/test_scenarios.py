@@ -25,8 +25,13 @@ def test_a_wrong_expectation_is_reported() -> None:
         base.source,
         base.world,
         base.operations,
-        [(3, "the server took the revoked edit", lambda s: s["observation"]["server"][
-            "acc-east"]["values"]["revenue"] == 999)],
+        [
+            (
+                3,
+                "the server took the revoked edit",
+                lambda s: s["observation"]["server"]["acc-east"]["values"]["revenue"] == 999,
+            )
+        ],
     )
     assert check(broken) == ["step 3 (sync_end): the server took the revoked edit"]
 

@@ -49,9 +49,7 @@ def replay(
     return initial, [(adapter.apply(op), adapter.observe()) for op in ops]
 
 
-def assert_same_as_model(
-    server: SubprocessAdapter, world: WorldSpec, ops: list[Operation]
-) -> None:
+def assert_same_as_model(server: SubprocessAdapter, world: WorldSpec, ops: list[Operation]) -> None:
     expected_initial, expected = replay(ModelAdapter(), world, ops)
     initial, steps = replay(server, world, ops)
     assert initial == expected_initial
@@ -104,8 +102,12 @@ def test_setup_resets_the_child(server: SubprocessAdapter) -> None:
     fresh = server.observe()
     created = server.apply(
         {
-            "kind": "create", "device": "bob-phone", "table": "task", "row": "t-new",
-            "values": {"subject": "Call back", "done": False}, "op_id": "op-1",
+            "kind": "create",
+            "device": "bob-phone",
+            "table": "task",
+            "row": "t-new",
+            "values": {"subject": "Call back", "done": False},
+            "op_id": "op-1",
         }
     )
     assert created == {"status": "accepted"}
@@ -180,13 +182,15 @@ def fake(
     ("behaviour", "complaint"),
     [
         ('sys.stdout.write("garbage\\n"); sys.stdout.flush()', "not JSON: 'garbage'"),
-        ('send([1, 2])', "not a JSON object"),
+        ("send([1, 2])", "not a JSON object"),
         ('send({"id": req["id"] + 7, "result": None})', "has id 8, expected 1"),
         ('send({"id": req["id"], "result": None, "error": {"message": "x"}})', "both"),
         ('send({"id": req["id"]})', "neither"),
         ('send({"id": req["id"], "error": "oops"})', "malformed error"),
-        ('sys.stdout.write("{\\"id\\": 1"); sys.stdout.flush(); os.close(1)',
-         "closed its stdout after an unterminated line"),
+        (
+            'sys.stdout.write("{\\"id\\": 1"); sys.stdout.flush(); os.close(1)',
+            "closed its stdout after an unterminated line",
+        ),
     ],
 )
 def test_a_broken_answer_names_the_method(behaviour: str, complaint: str) -> None:
@@ -293,8 +297,10 @@ def test_serve_answers_each_request_and_stops_at_close() -> None:
     model = ModelAdapter()
     model.setup(world)
     assert answers == [
-        {"id": 0, "result": {"name": "offsync reference model",
-                             "capabilities": sorted(ALL_CAPABILITIES)}},
+        {
+            "id": 0,
+            "result": {"name": "offsync reference model", "capabilities": sorted(ALL_CAPABILITIES)},
+        },
         {"id": 1, "result": None},
         {"id": 2, "result": model.apply(read)},
         {"id": 3, "result": model.observe()},
@@ -323,5 +329,6 @@ def test_serve_turns_bad_requests_into_errors() -> None:
     assert "setup has not been called" in messages[6]
     assert "KeyError" in messages[7] or "invalid world" in messages[7]
     assert answers[-1]["result"] == {
-        "name": "offsync reference model", "capabilities": sorted(ALL_CAPABILITIES)
+        "name": "offsync reference model",
+        "capabilities": sorted(ALL_CAPABILITIES),
     }

@@ -52,9 +52,34 @@ class DropsEditsDuringCycle(ModelAdapter):
 
     def apply(self, op: Operation) -> Result:
         device = self.system.devices.get(op.get("device", ""))
-        in_cycle = device is not None and device.in_flight is not None
+        in_cycle = (
+            device is not None
+            and device.in_flight is not None
+            and op["kind"] in ("create", "update", "delete")
+        )
         before = len(device.outbox) if device is not None else 0
         result = super().apply(op)
         if in_cycle and device is not None and len(device.outbox) > before:
             device.outbox.pop()
         return result
+
+
+class MalformedObservation(ModelAdapter):
+    """Breaks the protocol, not a rule: reports the pending count as a string."""
+
+    def observe(self):  # type: ignore[no-untyped-def]
+        observation = super().observe()
+        for device in observation["devices"].values():
+            device["pending"] = str(device["pending"])  # type: ignore[typeddict-item]
+        return observation
+
+
+class ClientWinsOnly(ModelAdapter):
+    """A correct implementation that declares no ``server_wins`` and no ``hierarchy``."""
+
+    capabilities = frozenset({"field_security", "multiple_devices_per_user", "restart"})
+
+    def setup(self, world):  # type: ignore[no-untyped-def]
+        assert world["conflict_policy"] == "client_wins", "a server_wins world was generated"
+        assert not world["hierarchy"]["enabled"], "a hierarchy world was generated"
+        super().setup(world)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.adapter import ALL_CAPABILITIES
+from conformance.adapter import ALL_CAPABILITIES, AdapterError
 from conformance.compare import ConformanceFailure
 from conformance.families import FAMILIES, FAMILY_BY_NAME
 from conformance.machine import replay, run_family
@@ -13,7 +13,9 @@ from conformance.model_adapter import ModelAdapter
 from conformance.report import build
 from models.rules import RULES
 from tests.engine.broken import (
+    ClientWinsOnly,
     DropsEditsDuringCycle,
+    MalformedObservation,
     NoServerValidation,
     PrivilegesApplyImmediately,
 )
@@ -81,3 +83,29 @@ def test_same_seed_same_run() -> None:
     a = run_family(family, ModelAdapter, ALL_CAPABILITIES, "dev", 7)
     b = run_family(family, ModelAdapter, ALL_CAPABILITIES, "dev", 7)
     assert (a.examples, a.steps, a.hits) == (b.examples, b.steps, b.hits)
+
+
+def test_a_malformed_observation_is_an_adapter_error_naming_the_field() -> None:
+    with pytest.raises(AdapterError, match=r"observation at /devices/d0/pending: '0' is not of"):
+        run_family(FAMILY_BY_NAME["outbox"], MalformedObservation, ALL_CAPABILITIES, "dev", SEED)
+
+
+@pytest.mark.rule("CONFLICT-3", "SEC-5")
+def test_rules_of_undeclared_capabilities_are_not_applicable() -> None:
+    caps = ClientWinsOnly.capabilities
+    stats = [run_family(f, ClientWinsOnly, caps, "dev", SEED) for f in FAMILIES]
+    report = build(
+        stats,
+        iut="client-wins-only",
+        profile="dev",
+        seed=SEED,
+        capabilities=caps,
+        started="",
+        finished="",
+        duration_s=0.0,
+    )
+    status = {r["id"]: r["status"] for r in report["rules"]}
+    assert status["CONFLICT-3"] == "not_applicable"
+    assert status["SEC-5"] == "not_applicable"
+    assert report["summary"]["failed"] == 0
+    assert report["summary"]["passed"] >= 30

@@ -186,9 +186,7 @@ def test_read_returns_the_visible_rows_of_the_table() -> None:
 def test_visible_row_is_editable_and_a_deleted_one_is_not_found() -> None:
     s = _device_world()
     ok(s, delete(BOB, "task", "task-east", "op-1"))
-    assert s.apply(update(BOB, "task", "task-east", {"done": True}, "op-2")) == refused(
-        "not_found"
-    )
+    assert s.apply(update(BOB, "task", "task-east", {"done": True}, "op-2")) == refused("not_found")
     assert s.apply(delete(BOB, "task", "task-east", "op-3")) == refused("not_found")
 
 

@@ -306,4 +306,3 @@ def test_refused_reassign_keeps_the_owner() -> None:
     s = system()
     assert s.apply(reassign("acc-east", "ghost")) == refused("invalid")
     assert s.observe()["server"]["acc-east"]["owner"] == "bob"
-

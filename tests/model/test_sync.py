@@ -292,8 +292,9 @@ def test_completed_cycle_with_nothing_pending_converges_to_the_projection() -> N
         s,
         share("acc-sales", "bob", "read"),
         move_user("dan", "east"),
-        server_create("opportunity", "opp-1", "dan", {"topic": "T", "stage": "qualify",
-                                                     "account": None}),
+        server_create(
+            "opportunity", "opp-1", "dan", {"topic": "T", "stage": "qualify", "account": None}
+        ),
         server_update("con-east", {"fullname": "Ana R."}),
     )
     sync(s, BOB)
