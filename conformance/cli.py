@@ -40,6 +40,7 @@ def pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
         args.profile,
         "--offsync-report",
         str(out),
+        "--assert=plain",  # the suite raises its own errors; rewriting would only warn here
         "-q" if not args.verbose else "-v",
     ]
     if not any(ep.name == "offsync" for ep in entry_points(group="pytest11")):

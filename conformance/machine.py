@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 from conformance.adapter import Adapter, AdapterError, AdapterFactory
 from conformance.compare import ConformanceFailure, Mismatch, blame, first_difference
 from conformance.families import Family
-from conformance.profiles import settings_for, shrink_budget
+from conformance.profiles import no_local_constants, settings_for, shrink_budget
 from conformance.stats import FamilyStats
 from conformance.strategies import (
     TABLE_BY_NAME,
@@ -340,7 +340,7 @@ def run_family(
         machine = hypothesis_seed(seed)(machine)
     started = time.perf_counter()
     try:
-        with shrink_budget(profile):
+        with shrink_budget(profile), no_local_constants():
             run_state_machine_as_test(machine, settings=settings_for(profile))
     except ConformanceFailure as failure:
         failure.mismatch.seed = seed

@@ -9,6 +9,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, reporting, settings
 from hypothesis.internal.conjecture import engine as _engine
+from hypothesis.internal.conjecture import providers as _providers
+from hypothesis.internal.constants_ast import Constants
 
 #: profile -> (examples per family, maximum steps per example, test cases tried at most while
 #: shrinking one failure)
@@ -87,3 +89,26 @@ def shrink_budget(profile: str) -> Iterator[None]:
     finally:
         setattr(_engine, "time", saved_time)  # noqa: B010
         _engine.MAX_SHRINKING_SECONDS = saved_limit
+
+
+@contextmanager
+def no_local_constants() -> Iterator[None]:
+    """Keep generation independent of which modules happen to be imported.
+
+    Hypothesis mixes into its draws literal constants found in the source of the "local"
+    modules loaded at that moment; a serial run and a pytest-xdist worker load different
+    modules, so the same seed would generate different examples. The suite's values come from
+    the column schemas, so these constants add nothing: this replaces Hypothesis's private
+    ``_get_local_constants`` with one that finds none (``tests/engine/test_profiles.py`` tells
+    when that name is gone).
+    """
+    saved = getattr(_providers, "_get_local_constants", None)
+    if saved is None:
+        yield
+        return
+    empty = Constants()
+    setattr(_providers, "_get_local_constants", lambda: empty)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(_providers, "_get_local_constants", saved)  # noqa: B010

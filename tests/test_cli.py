@@ -113,3 +113,22 @@ def test_replay_names_a_missing_rule(tmp_path: Path) -> None:
     report.write_text(json.dumps({"iut": "conformance.model_adapter:factory", "rules": []}))
     done = offsync("replay", str(report), "SEC-1")
     assert done.returncode == 2 and "no counterexample for SEC-1" in done.stderr
+
+
+def test_parallel_run_reports_the_same_as_a_serial_one(tmp_path: Path) -> None:
+    reports = []
+    for workers in ("0", "2"):
+        out = tmp_path / f"n{workers}"
+        done = offsync(
+            "run", "--profile", "dev", "--family", "security", "--family", "conflicts",
+            "--seed", "9", "-n", workers, "--out", str(out),
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = json.loads((out / "report.json").read_text())
+        reports.append(
+            (
+                [(r["id"], r["status"], r["exercised"]) for r in report["rules"]],
+                sorted((f["name"], f["examples"], f["steps"]) for f in report["families"]),
+            )
+        )
+    assert reports[0] == reports[1]

@@ -8,7 +8,7 @@ import time
 import pytest
 from hypothesis.internal.conjecture import engine
 
-from conformance.profiles import PROFILES, settings_for, shrink_budget
+from conformance.profiles import PROFILES, no_local_constants, settings_for, shrink_budget
 
 
 def test_the_private_names_shrink_budget_replaces_still_exist_in_hypothesis() -> None:
@@ -19,6 +19,17 @@ def test_the_private_names_shrink_budget_replaces_still_exist_in_hypothesis() ->
     assert engine.time is time
     source = inspect.getsource(engine)
     assert "finish_shrinking_deadline < time.perf_counter()" in source
+
+
+def test_the_private_name_no_local_constants_replaces_still_exists() -> None:
+    # If this fails, Hypothesis renamed how it collects constants from local modules: the
+    # same seed may then generate different examples serially and under pytest-xdist.
+    from hypothesis.internal.conjecture import providers
+
+    assert callable(providers._get_local_constants)
+    with no_local_constants():
+        assert len(providers._get_local_constants()) == 0
+    assert providers._get_local_constants is not None
 
 
 def test_shrink_budget_counts_attempts_and_restores_the_engine() -> None:
