@@ -6,25 +6,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from models.records import Operation, WorldSpec
+from models.records import DEVICE_EDIT_KINDS, SERVER_KINDS, Operation, WorldSpec
 from models.rules import RULES
 
 MISSING = "<missing>"
 
-_EDIT = ("create", "update", "delete")
-_EVENTS = (
-    "assign_role",
-    "remove_role",
-    "set_depth",
-    "share",
-    "unshare",
-    "set_manager",
-    "move_user",
-    "reassign",
-    "server_create",
-    "server_update",
-    "server_delete",
-)
+_EDIT = DEVICE_EDIT_KINDS
+_EVENTS = SERVER_KINDS
 _SECURITY = ("SEC-1", "SEC-2", "SEC-3", "SEC-4", "SEC-5", "SEC-7", "WORLD-2")
 
 

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.records import SERVER_KINDS
+
 EDITS = ("create", "update", "delete")
 #: edits with a value outside the column's schema (WORLD-3); see conformance.machine
 INVALID_EDITS = ("create!", "update!")
 CYCLE = ("sync_start", "sync_end")
-PRIVILEGE_EVENTS = (
-    "assign_role",
-    "remove_role",
-    "set_depth",
-    "share",
-    "unshare",
-    "set_manager",
-    "move_user",
-    "reassign",
-)
 DATA_EVENTS = ("server_create", "server_update", "server_delete")
+PRIVILEGE_EVENTS = tuple(k for k in SERVER_KINDS if k not in DATA_EVENTS)
 
 
 @dataclass(frozen=True)

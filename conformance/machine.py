@@ -22,15 +22,14 @@ from conformance.strategies import (
     TABLE_BY_NAME,
     TABLE_NAMES,
     column_values,
-    depths,
+    draw_event,
     pick,
-    subset,
     update_values,
     worlds,
 )
 from models import ModelSystem
 from models.profile import device_tables, passes_filter
-from models.records import PRIVILEGES, ROW_RIGHTS, Operation, WorldSpec
+from models.records import Operation, WorldSpec
 from models.security import manager_level, row_rights
 
 #: how many times more likely an operation aims at something that exists (a visible row, a
@@ -228,48 +227,13 @@ class _Engine:
 
     def _event(self, draw: st.DrawFn, kind: str) -> Operation:
         assert self.model is not None and self.world is not None
-        users = [u["id"] for u in self.world["users"]]
-        roles = [r["id"] for r in self.world["roles"]]
-        row = pick(draw, aimed(sorted(self.model.server.rows), ["ghost"]))
-        user = pick(draw, users)
-        if kind in ("assign_role", "remove_role"):
-            return {"kind": kind, "user": user, "role": pick(draw, roles)}
-        if kind == "set_depth":
-            return {
-                "kind": kind,
-                "role": pick(draw, roles),
-                "table": pick(draw, TABLE_NAMES),
-                "privilege": pick(draw, PRIVILEGES),
-                "depth": draw(depths),
-            }
-        if kind == "share":
-            rights = subset(draw, ROW_RIGHTS, 1)
-            return {"kind": kind, "row": row, "user": user, "rights": rights}
-        if kind == "unshare":
-            return {"kind": kind, "row": row, "user": user}
-        if kind == "set_manager":
-            manager = pick(draw, [None, *users])
-            return {"kind": kind, "user": user, "manager": manager}
-        if kind == "move_user":
-            units = [b["id"] for b in self.world["business_units"]]
-            return {"kind": kind, "user": user, "business_unit": pick(draw, units)}
-        if kind == "reassign":
-            return {"kind": kind, "row": row, "owner": user}
-        if kind == "server_create":
-            table = pick(draw, TABLE_NAMES)
-            values = draw(column_values(TABLE_BY_NAME[table]))
-            return {
-                "kind": kind,
-                "table": table,
-                "row": self.fresh("s"),
-                "owner": user,
-                "values": values,
-            }
-        if kind == "server_update":
-            existing = self.model.server.rows.get(row)
-            table = existing.table if existing else pick(draw, TABLE_NAMES)
-            return {"kind": kind, "row": row, "values": draw(update_values(TABLE_BY_NAME[table]))}
-        return {"kind": "server_delete", "row": row}
+        rows = self.model.server.rows
+
+        def table_of(row: str) -> str | None:
+            return rows[row].table if row in rows else None
+
+        targets = aimed(sorted(rows), ["ghost"])
+        return draw_event(draw, self.world, kind, targets, table_of, lambda: self.fresh("s"))
 
 
 #: the engine of the example being run; read by the one, shared operation strategy, which

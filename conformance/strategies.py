@@ -9,7 +9,7 @@ Hypothesis). Ids are plain patterned strings: the generator never relies on ``fo
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from models.records import (
     PRIVILEGES,
     ROW_FILTERS,
     ROW_RIGHTS,
+    SERVER_KINDS,
     AppModuleSpec,
     BusinessUnitSpec,
     ConflictPolicy,
@@ -293,89 +294,59 @@ def device_operations(draw: st.DrawFn, world: WorldSpec) -> Operation:
     return op
 
 
-@st.composite
-def server_operations(draw: st.DrawFn, world: WorldSpec) -> Operation:
-    """One server-side event (EVENT-1): an administrator's change or another user's edit."""
+def draw_event(
+    draw: st.DrawFn,
+    world: WorldSpec,
+    kind: str,
+    rows: Sequence[str],
+    table_of: Callable[[str], str | None],
+    new_row: Callable[[], str],
+) -> Operation:
+    """One server-side event of ``kind`` (EVENT-1): an administrator's change or another
+    user's edit. ``rows`` are the row ids to draw from, ``table_of`` says a row's table (None
+    for a row that does not exist) and ``new_row`` makes the id of a row to create."""
     users = [u["id"] for u in world["users"]]
     roles = [r["id"] for r in world["roles"]]
-    rows = row_ids(world)
-    kind = draw(
-        st.sampled_from(
-            [
-                "assign_role",
-                "remove_role",
-                "set_depth",
-                "share",
-                "unshare",
-                "set_manager",
-                "move_user",
-                "reassign",
-                "server_create",
-                "server_update",
-                "server_delete",
-            ]
-        )
-    )
+    row, user = pick(draw, rows), pick(draw, users)
     if kind in ("assign_role", "remove_role"):
-        return {
-            "kind": kind,
-            "user": draw(st.sampled_from(users)),
-            "role": draw(st.sampled_from(roles)),
-        }
+        return {"kind": kind, "user": user, "role": pick(draw, roles)}
     if kind == "set_depth":
         return {
             "kind": kind,
-            "role": draw(st.sampled_from(roles)),
-            "table": draw(st.sampled_from(TABLE_NAMES)),
-            "privilege": draw(st.sampled_from(PRIVILEGES)),
+            "role": pick(draw, roles),
+            "table": pick(draw, TABLE_NAMES),
+            "privilege": pick(draw, PRIVILEGES),
             "depth": draw(depths),
         }
     if kind == "share":
-        return {
-            "kind": kind,
-            "row": draw(st.sampled_from(rows)),
-            "user": draw(st.sampled_from(users)),
-            "rights": draw(st.lists(st.sampled_from(ROW_RIGHTS), unique=True, min_size=1)),
-        }
+        return {"kind": kind, "row": row, "user": user, "rights": subset(draw, ROW_RIGHTS, 1)}
     if kind == "unshare":
-        return {
-            "kind": kind,
-            "row": draw(st.sampled_from(rows)),
-            "user": draw(st.sampled_from(users)),
-        }
+        return {"kind": kind, "row": row, "user": user}
     if kind == "set_manager":
-        return {
-            "kind": kind,
-            "user": draw(st.sampled_from(users)),
-            "manager": draw(st.none() | st.sampled_from(users)),
-        }
+        return {"kind": kind, "user": user, "manager": pick(draw, [None, *users])}
     if kind == "move_user":
-        return {
-            "kind": kind,
-            "user": draw(st.sampled_from(users)),
-            "business_unit": draw(st.sampled_from([b["id"] for b in world["business_units"]])),
-        }
+        units = [b["id"] for b in world["business_units"]]
+        return {"kind": kind, "user": user, "business_unit": pick(draw, units)}
     if kind == "reassign":
-        return {
-            "kind": kind,
-            "row": draw(st.sampled_from(rows)),
-            "owner": draw(st.sampled_from(users)),
-        }
-    table = draw(st.sampled_from(TABLES))
+        return {"kind": kind, "row": row, "owner": user}
     if kind == "server_create":
-        return {
-            "kind": kind,
-            "table": table["name"],
-            "row": draw(st.sampled_from(NEW_ROW_IDS)),
-            "owner": draw(st.sampled_from(users)),
-            "values": draw(column_values(table)),
-        }
+        table = pick(draw, TABLE_NAMES)
+        values = draw(column_values(TABLE_BY_NAME[table]))
+        return {"kind": kind, "table": table, "row": new_row(), "owner": user, "values": values}
     if kind == "server_update":
-        row = draw(st.sampled_from(rows))
-        existing = next((r for r in world["rows"] if r["id"] == row), None)
-        target = TABLE_BY_NAME[existing["table"]] if existing else table
-        return {"kind": kind, "row": row, "values": draw(update_values(target))}
-    return {"kind": kind, "row": draw(st.sampled_from(rows))}
+        table = table_of(row) or pick(draw, TABLE_NAMES)
+        return {"kind": kind, "row": row, "values": draw(update_values(TABLE_BY_NAME[table]))}
+    return {"kind": "server_delete", "row": row}
+
+
+@st.composite
+def server_operations(draw: st.DrawFn, world: WorldSpec) -> Operation:
+    """One server-side event on the world's rows or the pool of new ones."""
+    tables = {r["id"]: r["table"] for r in world["rows"]}
+    kind = pick(draw, SERVER_KINDS)
+    return draw_event(
+        draw, world, kind, row_ids(world), tables.get, lambda: pick(draw, NEW_ROW_IDS)
+    )
 
 
 def number_ops(ops: list[Operation]) -> list[Operation]:

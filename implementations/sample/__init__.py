@@ -1,0 +1,1 @@
+"""An independent sample implementation of SPEC.md: a sqlite server and sqlite devices."""
