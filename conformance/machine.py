@@ -32,6 +32,8 @@ from models.profile import device_tables, passes_filter
 from models.records import Operation, WorldSpec
 from models.security import manager_level, row_rights
 
+T = TypeVar("T")
+
 #: how many times more likely an operation aims at something that exists (a visible row, a
 #: device table) than at anything at all
 AIM_WEIGHT = 6
@@ -65,8 +67,6 @@ def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
         return ["SEC-5", "SEC-1"]
     return ["SEC-1", "SEC-2", "WORLD-2"]
 
-
-T = TypeVar("T")
 
 _REASON_RULES = {
     "privilege": ["SEC-1", "SEC-3", "SEC-7"],

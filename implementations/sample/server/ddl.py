@@ -20,6 +20,16 @@ CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, device TEXT, user TEX
 """
 
 ALL_TABLES = (
-    "kv", "units", "users", "user_roles", "roles", "role_privileges", "rows", "row_changes",
-    "shares", "field_permissions", "applied_ops", "tokens",
+    "kv",
+    "units",
+    "users",
+    "user_roles",
+    "roles",
+    "role_privileges",
+    "rows",
+    "row_changes",
+    "shares",
+    "field_permissions",
+    "applied_ops",
+    "tokens",
 )

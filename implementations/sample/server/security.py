@@ -76,7 +76,9 @@ def hierarchy(db: sqlite3.Connection) -> tuple[bool, int]:
 
 def rights_on(db: sqlite3.Connection, user: str, table: str, row: str, owner: str) -> set[str]:
     """The rights a user holds on one row now: depth, sharing (SEC-4), hierarchy (SEC-5)."""
-    share = db.execute("SELECT rights FROM shares WHERE row = ? AND user = ?", (row, user)).fetchone()
+    share = db.execute(
+        "SELECT rights FROM shares WHERE row = ? AND user = ?", (row, user)
+    ).fetchone()
     shared = set(json.loads(share[0])) if share else set()
     above = levels_above(db, user, owner)
     out: set[str] = set()
