@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from conformance.adapter import ALL_CAPABILITIES, Adapter, AdapterFactory
 from models.records import Observation, Operation, Result, WorldSpec
 
-#: The IUT when none is named (the bundled sample implementation, once it exists).
-DEFAULT_IUT = "conformance.model_adapter:factory"
+#: The IUT when none is named: the bundled sample implementation, in-process.
+DEFAULT_IUT = "implementations.sample.adapter:factory"
 EXEC_PREFIX = "exec:"
 
 

@@ -1,0 +1,159 @@
+"""The adapter driving the sample implementation for the conformance engine."""
+
+from __future__ import annotations
+
+import atexit
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+
+from conformance.adapter import Adapter
+from implementations.sample.device.client import Device
+from implementations.sample.device.link import DirectLink, HttpLink, ServerLink
+from implementations.sample.device.store import DeviceStore
+from implementations.sample.server.service import Service
+
+CAPABILITIES = frozenset(
+    {"server_wins", "hierarchy", "field_security", "multiple_devices_per_user", "restart"}
+)
+SERVER_KINDS = frozenset(
+    {
+        "assign_role",
+        "remove_role",
+        "set_depth",
+        "share",
+        "unshare",
+        "set_manager",
+        "move_user",
+        "reassign",
+        "server_create",
+        "server_update",
+        "server_delete",
+    }
+)
+DEVICE_KINDS = frozenset(
+    {"create", "update", "delete", "read", "sync_start", "sync_end", "restart"}
+)
+Json = dict[str, Any]
+
+
+class SampleAdapter:
+    """In-process by default; with ``base_url`` it talks to a running HTTP server."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(self, base_url: str | None = None, admin_token: str | None = None) -> None:
+        self.base_url, self.admin_token = base_url, admin_token
+        self.service: Service | None = None
+        self.client: httpx.Client | None = None
+        self.devices: dict[str, Device] = {}
+
+    def setup(self, world: Any) -> None:
+        self.close()
+        links: dict[str, ServerLink] = {}
+        users = {d["id"]: d["user"] for d in world["devices"]}
+        if self.base_url is None:
+            self.service = Service()
+            self.service.load_world(world)
+            for dev, user in users.items():
+                links[dev] = DirectLink(self.service, dev, user)
+        else:
+            self.client = httpx.Client(base_url=self.base_url, timeout=30)
+            answer = self._admin("POST", "/admin/world", world)
+            for dev, user in users.items():
+                links[dev] = HttpLink(self.client, answer["tokens"][dev], user)
+        for dev in sorted(users):
+            device = Device(dev, links[dev], DeviceStore())
+            device.sign_in()
+            self.devices[dev] = device
+
+    def _admin(self, method: str, path: str, body: Any = None) -> Any:
+        assert self.client is not None
+        response = self.client.request(
+            method, path, json=body, headers={"Authorization": f"Bearer {self.admin_token}"}
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def apply(self, op: Any) -> Any:
+        kind = op.get("kind")
+        if kind in SERVER_KINDS:
+            if self.service is not None:
+                return self.service.event(op)
+            return self._admin("POST", "/admin/events", op)
+        device = self.devices.get(op.get("device", ""))
+        if kind not in DEVICE_KINDS or device is None:
+            return {"status": "refused", "reason": "invalid"}
+        if kind == "sync_start":
+            return device.sync_start()
+        if kind == "sync_end":
+            return device.sync_end()
+        if kind == "restart":
+            return device.restart()
+        return device.local(op)
+
+    def observe(self) -> Any:
+        if self.service is not None:
+            server = self.service.server_rows()
+        else:
+            server = self._admin("GET", "/admin/rows")
+        return {
+            "devices": {d: dev.observe() for d, dev in sorted(self.devices.items())},
+            "server": server,
+        }
+
+    def close(self) -> None:
+        for device in self.devices.values():
+            device.store.close()
+        self.devices = {}
+        if self.service is not None:
+            self.service.db.close()
+            self.service = None
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+
+def factory() -> Adapter:
+    """``--iut implementations.sample.adapter:factory`` (in-process)."""
+    return SampleAdapter()
+
+
+_SERVER: tuple[str, str] | None = None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server() -> tuple[str, str]:
+    import secrets
+
+    port, token = _free_port(), secrets.token_hex(16)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "implementations.sample.server.app", "--port", str(port)],
+        env={**__import__("os").environ, "SAMPLE_ADMIN_TOKEN": token},
+    )
+    atexit.register(proc.terminate)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return url, token
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise RuntimeError("the sample HTTP server did not start")
+
+
+def http_factory() -> Adapter:
+    """``--iut implementations.sample.adapter:http_factory``: one uvicorn server, reused."""
+    global _SERVER
+    if _SERVER is None:
+        _SERVER = _start_server()
+    return SampleAdapter(*_SERVER)

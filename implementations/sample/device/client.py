@@ -1,0 +1,151 @@
+"""The device: local decisions (DEVICE-1, STALE-1), visible rows (SYNC-6) and cycles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from implementations.sample.device.link import ServerLink
+from implementations.sample.device.store import DeviceStore
+from implementations.sample.server.values import values_ok
+
+Json = dict[str, Any]
+
+
+def _refused(reason: str) -> Json:
+    return {"status": "refused", "reason": reason}
+
+
+class Device:
+    def __init__(self, device_id: str, link: ServerLink, store: DeviceStore) -> None:
+        self.id, self.link, self.store = device_id, link, store
+
+    def sign_in(self) -> None:
+        """PROFILE-4: metadata, projection and snapshot, as after a completed cycle."""
+        self.store.put("metadata", self.link.metadata())
+        self._install(self.link.download())
+        self.store.put("errors", [])
+        self.store.put("in_cycle", False)
+
+    def _install(self, download: Json) -> None:
+        """STALE-4: the download replaces the cache and the snapshot."""
+        self.store.db.execute("BEGIN")
+        self.store.replace_cache(download["rows"])
+        self.store.put("snapshot", download["snapshot"])
+        self.store.db.execute("COMMIT")
+
+    # --- view -----------------------------------------------------------------------------
+
+    def visible(self) -> dict[str, tuple[str, Json]]:
+        """SYNC-6: cache plus pending edits, in order."""
+        rows = {rid: (t, v) for rid, (t, v, _) in self.store.cache().items()}
+        for ch in self.store.pending():
+            rid = ch["row"]
+            if ch["kind"] == "create":
+                rows[rid] = (ch["table"], dict(ch["values"]))
+            elif rid in rows and rows[rid][0] == ch["table"]:
+                if ch["kind"] == "delete":
+                    del rows[rid]
+                else:
+                    rows[rid] = (ch["table"], {**rows[rid][1], **ch["values"]})
+        return rows
+
+    def observe(self) -> Json:
+        meta = self.store.get("metadata")
+        by_table: dict[str, Json] = {t: {} for t in meta["tables"]}
+        for rid, (table, values) in sorted(self.visible().items()):
+            by_table.setdefault(table, {})[rid] = values
+        return {
+            "rows": by_table,
+            "views": list(meta["views"]),
+            "metadata_tables": list(meta["tables"]),
+            "pending": len(self.store.pending()),
+            "in_cycle": bool(self.store.get("in_cycle")),
+            "errors": list(self.store.get("errors", [])),
+        }
+
+    # --- local operations (DEVICE-1) ------------------------------------------------------
+
+    def local(self, op: Json) -> Json:
+        meta = self.store.get("metadata")
+        kind, table = op["kind"], op.get("table", "")
+        if table not in meta["tables"]:
+            return _refused("not_offline")
+        shown = self.visible()
+        if kind == "read":
+            return {
+                "status": "accepted",
+                "rows": {rid: v for rid, (t, v) in sorted(shown.items()) if t == table},
+            }
+        rid, op_id, values = op.get("row", ""), op.get("op_id", ""), op.get("values", {})
+        columns = meta["columns"][table]
+        snap = self.store.get("snapshot")
+        cache = self.store.cache()
+        if kind == "create":
+            if not rid or not op_id or rid in shown:
+                return _refused("invalid")
+            if not values_ok(columns, values, complete=True):
+                return _refused("invalid")
+            if table not in snap["create_tables"]:
+                return _refused("privilege")
+        elif kind in ("update", "delete"):
+            if rid not in shown or shown[rid][0] != table:
+                return _refused("not_found")
+            if not op_id:
+                return _refused("invalid")
+            if kind == "update" and not values_ok(columns, values, complete=False):
+                return _refused("invalid")
+            # STALE-1: the snapshot's rights for a downloaded row, own-row rights otherwise
+            rights = snap["row_rights"].get(rid, []) if rid in cache else snap["own_rights"][table]
+            if ("write" if kind == "update" else "delete") not in rights:
+                return _refused("privilege")
+            if kind == "delete":
+                values = {}
+        else:
+            return _refused("invalid")
+        base = cache[rid][2] if rid in cache else None
+        self.store.enqueue(
+            {
+                "op_id": op_id,
+                "kind": kind,
+                "table": table,
+                "row": rid,
+                "values": values,
+                "base": base,
+            }
+        )
+        return {"status": "accepted"}
+
+    # --- cycles (SYNC-3, SYNC-8) ----------------------------------------------------------
+
+    def sync_start(self) -> Json:
+        if self.store.get("in_cycle"):
+            return _refused("busy")
+        self.store.db.execute("BEGIN")
+        self.store.start_batch()
+        self.store.put("in_cycle", True)
+        self.store.db.execute("COMMIT")
+        self.link.upload(self.store.pending(in_flight_only=True))
+        return {"status": "accepted"}
+
+    def sync_end(self) -> Json:
+        if not self.store.get("in_cycle"):
+            return _refused("idle")
+        # the acknowledgement: re-sending the batch returns each op id's recorded outcome
+        outcomes = self.link.upload(self.store.pending(in_flight_only=True))
+        download = self.link.download()
+        self.store.db.execute("BEGIN")
+        self.store.put("errors", [o for o in outcomes if o is not None])
+        self.store.acknowledge()
+        self.store.put("in_cycle", False)
+        self.store.replace_cache(download["rows"])
+        self.store.put("snapshot", download["snapshot"])
+        self.store.db.execute("COMMIT")
+        return {"status": "accepted"}
+
+    def restart(self) -> Json:
+        """SYNC-8: keep everything; an abandoned batch returns to the front of the outbox."""
+        self.store.db.execute("BEGIN")
+        self.store.return_batch()
+        self.store.put("in_cycle", False)
+        self.store.db.execute("COMMIT")
+        return {"status": "accepted"}

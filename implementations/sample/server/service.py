@@ -1,0 +1,427 @@
+"""The server's service layer: world loading, events, uploads, downloads, metadata."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from typing import Any
+
+from implementations.sample.server import security as sec
+from implementations.sample.server.ddl import ALL_TABLES, SERVER_DDL
+from implementations.sample.server.values import values_ok
+
+PRIVS = ("create", "read", "write", "delete")
+SERVER_SOURCE = ""
+Json = dict[str, Any]
+
+
+class WorldError(ValueError):
+    """A world that breaks WORLD-1; the message names the entry."""
+
+
+def _refused(reason: str) -> Json:
+    return {"status": "refused", "reason": reason}
+
+
+ACCEPTED: Json = {"status": "accepted"}
+
+
+class Service:
+    """The authority: one sqlite connection holding the whole server state."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.executescript(SERVER_DDL)
+
+    # --- world --------------------------------------------------------------------------
+
+    def _kv(self, key: str) -> Any:
+        return json.loads(
+            self.db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()[0]
+        )
+
+    def _set_kv(self, key: str, value: Any) -> None:
+        self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, json.dumps(value)))
+
+    def load_world(self, world: Json) -> dict[str, str]:
+        """Reset and load a world; returns device id -> bearer token."""
+        _check_world(world)
+        db = self.db
+        db.execute("BEGIN")
+        for t in ALL_TABLES:
+            db.execute(f"DELETE FROM {t}")
+        for key in ("tables", "profile", "app_modules", "views", "hierarchy", "conflict_policy"):
+            self._set_kv(key, world[key])
+        self._set_kv("clock", 0)
+        db.executemany(
+            "INSERT INTO units VALUES (?, ?)",
+            [(b["id"], b["parent"]) for b in world["business_units"]],
+        )
+        for u in world["users"]:
+            db.execute(
+                "INSERT INTO users VALUES (?, ?, ?)", (u["id"], u["business_unit"], u["manager"])
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO user_roles VALUES (?, ?)", [(u["id"], r) for r in u["roles"]]
+            )
+        for role in world["roles"]:
+            db.execute("INSERT INTO roles VALUES (?)", (role["id"],))
+            for table, privs in role["privileges"].items():
+                for priv, depth in privs.items():
+                    db.execute(
+                        "INSERT OR REPLACE INTO role_privileges VALUES (?, ?, ?, ?)",
+                        (role["id"], table, priv, depth),
+                    )
+        for fp in world["field_permissions"]:
+            db.executemany(
+                "INSERT OR IGNORE INTO field_permissions VALUES (?, ?, ?)",
+                [(fp["table"], fp["column"], u) for u in fp["users"]],
+            )
+        for r in world["rows"]:
+            self._insert_row(r["id"], r["table"], r["owner"], r["values"], SERVER_SOURCE)
+        for s in world["shares"]:
+            db.execute(
+                "INSERT OR REPLACE INTO shares VALUES (?, ?, ?)",
+                (s["row"], s["user"], json.dumps(sorted(s["rights"]))),
+            )
+        tokens = {}
+        for d in world["devices"]:
+            tokens[d["id"]] = secrets.token_hex(16)
+            db.execute("INSERT INTO tokens VALUES (?, ?, ?)", (tokens[d["id"]], d["id"], d["user"]))
+        db.execute("COMMIT")
+        return tokens
+
+    def who(self, token: str) -> tuple[str, str] | None:
+        """(device, user) for a bearer token."""
+        row = self.db.execute(
+            "SELECT device, user FROM tokens WHERE token = ?", (token,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    # --- rows ---------------------------------------------------------------------------
+
+    def _touch(self, row: str, source: str) -> None:
+        clock = self._kv("clock") + 1
+        self._set_kv("clock", clock)
+        self.db.execute("INSERT INTO row_changes VALUES (?, ?, ?)", (row, clock, source))
+        self.db.execute("UPDATE rows SET version = ? WHERE id = ?", (clock, row))
+
+    def _insert_row(self, rid: str, table: str, owner: str, values: Json, source: str) -> None:
+        self.db.execute(
+            "INSERT INTO rows VALUES (?, ?, ?, ?, 0)", (rid, table, owner, json.dumps(values))
+        )
+        self._touch(rid, source)
+
+    def _row(self, rid: str) -> tuple[str, str, Json] | None:
+        found = self.db.execute("SELECT tbl, owner, vals FROM rows WHERE id = ?", (rid,)).fetchone()
+        return (found[0], found[1], json.loads(found[2])) if found else None
+
+    def _delete_row(self, rid: str) -> None:
+        for t, col in (("rows", "id"), ("row_changes", "row"), ("shares", "row")):
+            self.db.execute(f"DELETE FROM {t} WHERE {col} = ?", (rid,))
+
+    def _columns(self, table: str) -> dict[str, Json] | None:
+        for t in self._kv("tables"):
+            if t["name"] == table:
+                return dict(t["columns"])
+        return None
+
+    def _secured(self, table: str) -> set[str]:
+        return {c for t in self._kv("tables") if t["name"] == table for c in t["secured"]}
+
+    def server_rows(self) -> dict[str, Json]:
+        return {
+            rid: {"table": t, "owner": o, "values": json.loads(v)}
+            for rid, t, o, v in self.db.execute("SELECT id, tbl, owner, vals FROM rows ORDER BY id")
+        }
+
+    # --- metadata (PROFILE-1, 3, 4) -----------------------------------------------------
+
+    def device_tables(self) -> list[str]:
+        """PROFILE-1: profile tables in at least one offline-enabled app module."""
+        offline = {t for m in self._kv("app_modules") if m["offline_enabled"] for t in m["tables"]}
+        return sorted(t for t in self._kv("profile") if t in offline)
+
+    def metadata(self) -> Json:
+        """PROFILE-4 metadata with PROFILE-3 views."""
+        tables = set(self.device_tables())
+        views = sorted(
+            v["id"] for v in self._kv("views") if {v["table"], *v["references"]} <= tables
+        )
+        columns = {t: self._columns(t) for t in sorted(tables)}
+        secured = {t: sorted(self._secured(t)) for t in sorted(tables)}
+        return {"tables": sorted(tables), "views": views, "columns": columns, "secured": secured}
+
+    # --- download (PROFILE-5, STALE-4) --------------------------------------------------
+
+    def _passes(self, user: str, row_filter: str, owner: str) -> bool:
+        if row_filter == "all":
+            return True
+        if row_filter == "mine":
+            return owner == user
+        return sec.unit_of(self.db, owner) == sec.unit_of(self.db, user)
+
+    def download(self, user: str) -> Json:
+        """The user's projection with versions, and the privilege snapshot."""
+        tables = self.device_tables()
+        profile = self._kv("profile")
+        rows: dict[str, Json] = {}
+        row_rights: dict[str, list[str]] = {}
+        query = "SELECT id, tbl, owner, vals, version FROM rows ORDER BY id"
+        for rid, table, owner, vals, version in self.db.execute(query).fetchall():
+            if table not in tables or not self._passes(user, profile[table], owner):
+                continue
+            rights = sec.rights_on(self.db, user, table, rid, owner)
+            if "read" in rights:
+                rows[rid] = {"table": table, "values": json.loads(vals), "version": version}
+                row_rights[rid] = sorted(rights)
+        own = {
+            t: [r for r in sec.RIGHTS if sec.depth(self.db, user, t, r) >= sec.USER] for t in tables
+        }
+        create = [t for t in tables if sec.may_create(self.db, user, t)]
+        return {
+            "rows": rows,
+            "snapshot": {"create_tables": create, "own_rights": own, "row_rights": row_rights},
+        }
+
+    # --- upload (VALID, CONFLICT, SYNC-5) -----------------------------------------------
+
+    def upload(self, device: str, user: str, changes: list[Json]) -> list[Json | None]:
+        """Apply a batch in order, each op id at most once; one outcome (error or None) each."""
+        return [self._upload_one(device, user, c) for c in changes]
+
+    def _upload_one(self, device: str, user: str, change: Json) -> Json | None:
+        self.db.execute("BEGIN")
+        try:
+            seen = self.db.execute(
+                "SELECT outcome FROM applied_ops WHERE op_id = ?", (change["op_id"],)
+            ).fetchone()
+            if seen is not None:
+                self.db.execute("COMMIT")
+                return json.loads(seen[0])  # type: ignore[no-any-return]
+            reason = self._rejection(device, user, change)
+            outcome = None
+            if reason is not None:
+                outcome = {
+                    "table": change["table"],
+                    "row": change["row"],
+                    "op": change["kind"],
+                    "reason": reason,
+                }
+            else:
+                self._apply_change(device, user, change)
+            self.db.execute(
+                "INSERT INTO applied_ops VALUES (?, ?)", (change["op_id"], json.dumps(outcome))
+            )
+            self.db.execute("COMMIT")
+            return outcome
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _apply_change(self, device: str, user: str, change: Json) -> None:
+        rid = change["row"]
+        if change["kind"] == "create":
+            self._insert_row(rid, change["table"], user, change["values"], device)
+        elif change["kind"] == "delete":
+            self._delete_row(rid)
+        else:
+            found = self._row(rid)
+            assert found is not None
+            merged = {**found[2], **change["values"]}  # CONFLICT-2: the device's columns win
+            self.db.execute("UPDATE rows SET vals = ? WHERE id = ?", (json.dumps(merged), rid))
+            self._touch(rid, device)
+
+    def _rejection(self, device: str, user: str, change: Json) -> str | None:
+        """VALID-3: not_found, invalid, privilege, conflict, in that order."""
+        table, rid, kind = change["table"], change["row"], change["kind"]
+        values = change.get("values") or {}
+        columns = self._columns(table)
+        if columns is None:
+            return "invalid"
+        secured = self._secured(table)
+        if kind == "create":
+            if self._row(rid) is not None or not values_ok(columns, values, complete=True):
+                return "invalid"
+            if not sec.may_create(self.db, user, table):
+                return "privilege"
+            for col, value in values.items():
+                if (
+                    col in secured
+                    and value is not None
+                    and not sec.may_set(self.db, user, table, col)
+                ):
+                    return "privilege"
+            return None
+        found = self._row(rid)
+        if found is None or found[0] != table:
+            return "not_found"
+        if kind == "update" and not values_ok(columns, values, complete=False):
+            return "invalid"
+        needed = "write" if kind == "update" else "delete"
+        if needed not in sec.rights_on(self.db, user, table, rid, found[1]):
+            return "privilege"
+        if kind == "update" and any(
+            c in secured and not sec.may_set(self.db, user, table, c) for c in values
+        ):
+            return "privilege"
+        base = change.get("base") or 0
+        clash = self.db.execute(
+            "SELECT 1 FROM row_changes WHERE row = ? AND number > ? AND source != ?",
+            (rid, base, device),
+        ).fetchone()
+        if clash is not None and self._kv("conflict_policy") == "server_wins":
+            return "conflict"
+        return None
+
+    # --- events (EVENT-1, EVENT-2) ------------------------------------------------------
+
+    def _exists(self, table: str, key: str) -> bool:
+        return self.db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (key,)).fetchone() is not None
+
+    def event(self, op: Json) -> Json:
+        """A server-side event; a refused one changes nothing."""
+        self.db.execute("BEGIN")
+        try:
+            result = self._event(op)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT" if result["status"] == "accepted" else "ROLLBACK")
+        return result
+
+    def _event(self, op: Json) -> Json:  # noqa: C901 - one branch per event kind
+        db, kind = self.db, op.get("kind")
+        user = op.get("user")
+        if user is not None and not (isinstance(user, str) and self._exists("users", user)):
+            return _refused("invalid")
+        if kind in ("assign_role", "remove_role"):
+            role = op.get("role")
+            if user is None or not isinstance(role, str) or not self._exists("roles", role):
+                return _refused("invalid")
+            if kind == "assign_role":
+                db.execute("INSERT OR IGNORE INTO user_roles VALUES (?, ?)", (user, role))
+            else:
+                db.execute("DELETE FROM user_roles WHERE user = ? AND role = ?", (user, role))
+            return ACCEPTED
+        if kind == "set_depth":
+            role, table = op.get("role"), op.get("table")
+            priv, depth = op.get("privilege"), op.get("depth")
+            if (
+                not isinstance(role, str)
+                or not self._exists("roles", role)
+                or not isinstance(table, str)
+                or self._columns(table) is None
+                or priv not in PRIVS
+                or depth not in sec.DEPTH_ORDER
+            ):
+                return _refused("invalid")
+            db.execute(
+                "INSERT OR REPLACE INTO role_privileges VALUES (?, ?, ?, ?)",
+                (role, table, priv, depth),
+            )
+            return ACCEPTED
+        if kind == "set_manager":
+            manager = op.get("manager")
+            if user is None or (
+                manager is not None
+                and not (isinstance(manager, str) and self._exists("users", manager))
+            ):
+                return _refused("invalid")
+            managers = dict(db.execute("SELECT id, manager FROM users").fetchall())
+            seen, cur = {user}, manager
+            while cur is not None:
+                if cur in seen:
+                    return _refused("invalid")
+                seen.add(cur)
+                cur = managers.get(cur)
+            db.execute("UPDATE users SET manager = ? WHERE id = ?", (manager, user))
+            return ACCEPTED
+        if kind == "move_user":
+            unit = op.get("business_unit")
+            if user is None or not isinstance(unit, str) or not self._exists("units", unit):
+                return _refused("invalid")
+            db.execute("UPDATE users SET unit = ? WHERE id = ?", (unit, user))
+            return ACCEPTED
+        if kind == "server_create":
+            table, rid, owner = op.get("table"), op.get("row"), op.get("owner")
+            values = op.get("values", {})
+            columns = self._columns(table) if isinstance(table, str) else None
+            if (
+                columns is None
+                or not isinstance(rid, str)
+                or self._row(rid) is not None
+                or not isinstance(owner, str)
+                or not self._exists("users", owner)
+                or not values_ok(columns, values, complete=True)
+            ):
+                return _refused("invalid")
+            self._insert_row(rid, table, owner, values, SERVER_SOURCE)  # type: ignore[arg-type]
+            return ACCEPTED
+        if kind not in ("share", "unshare", "reassign", "server_update", "server_delete"):
+            return _refused("invalid")
+        rid = op.get("row")
+        found = self._row(rid) if isinstance(rid, str) else None
+        if found is None:
+            return _refused("not_found")
+        if kind == "share":
+            rights = op.get("rights", [])
+            if (
+                user is None
+                or not isinstance(rights, list)
+                or any(r not in sec.RIGHTS for r in rights)
+            ):
+                return _refused("invalid")
+            db.execute(
+                "INSERT OR REPLACE INTO shares VALUES (?, ?, ?)",
+                (rid, user, json.dumps(sorted(set(rights)))),
+            )
+        elif kind == "unshare":
+            if user is None:
+                return _refused("invalid")
+            db.execute("DELETE FROM shares WHERE row = ? AND user = ?", (rid, user))
+        elif kind == "reassign":
+            owner = op.get("owner")
+            if not isinstance(owner, str) or not self._exists("users", owner):
+                return _refused("invalid")
+            db.execute("UPDATE rows SET owner = ? WHERE id = ?", (owner, rid))
+            self._touch(rid, SERVER_SOURCE)  # type: ignore[arg-type]
+        elif kind == "server_update":
+            values = op.get("values", {})
+            if not values_ok(self._columns(found[0]) or {}, values, complete=False):
+                return _refused("invalid")
+            db.execute(
+                "UPDATE rows SET vals = ? WHERE id = ?", (json.dumps({**found[2], **values}), rid)
+            )
+            self._touch(rid, SERVER_SOURCE)  # type: ignore[arg-type]
+        else:
+            self._delete_row(rid)  # type: ignore[arg-type]
+        return ACCEPTED
+
+
+def _check_world(world: Json) -> None:
+    """A light WORLD-1 check: one root, known references."""
+    units = {b["id"]: b["parent"] for b in world["business_units"]}
+    if len(units) != len(world["business_units"]):
+        raise WorldError("invalid world: a business unit is defined twice")
+    if [b for b, p in units.items() if p is None].__len__() != 1:
+        raise WorldError("invalid world: exactly one root business unit is required")
+    users = {u["id"] for u in world["users"]}
+    for u in world["users"]:
+        if u["business_unit"] not in units or (
+            u["manager"] is not None and u["manager"] not in users
+        ):
+            raise WorldError(f"invalid world: user {u['id']!r} names an unknown entry")
+    tables = {t["name"] for t in world["tables"]}
+    for r in world["rows"]:
+        if r["table"] not in tables or r["owner"] not in users:
+            raise WorldError(f"invalid world: row {r['id']!r} names an unknown entry")
+    for d in world["devices"]:
+        if d["user"] not in users:
+            raise WorldError(f"invalid world: device {d['id']!r} has unknown user")
+    if world["hierarchy"]["depth"] < 1 or world["conflict_policy"] not in (
+        "client_wins",
+        "server_wins",
+    ):
+        raise WorldError("invalid world: bad hierarchy depth or conflict policy")
