@@ -93,8 +93,19 @@ class SampleAdapter:
         if kind == "sync_end":
             return device.sync_end()
         if kind == "restart":
-            return device.restart()
+            return self._restart(device).restart()
         return device.local(op)
+
+    def _restart(self, device: Device) -> Device:
+        """The app process ends and starts again: only what the device's database holds
+        survives. The database is copied to a new connection and a new ``Device`` is built on
+        it (in-process stores are ``:memory:``; file durability is covered by the tests)."""
+        reopened = DeviceStore()
+        device.store.db.backup(reopened.db)
+        device.store.close()
+        fresh = Device(device.id, device.link, reopened)
+        self.devices[device.id] = fresh
+        return fresh
 
     def observe(self) -> Any:
         if self.service is not None:
