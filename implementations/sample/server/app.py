@@ -31,11 +31,17 @@ def _bearer(request: Request) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-async def _json_body(request: Request) -> tuple[Any, JSONResponse | None]:
+async def _json_body(request: Request, kind: str) -> tuple[Any, JSONResponse | None]:
+    """The request's JSON body checked against the schema of ``kind``; or the 4xx to answer
+    (400 when it is not JSON, 422 naming the field when it breaks the schema)."""
     try:
-        return json.loads(await request.body()), None
+        body = json.loads(await request.body())
     except ValueError:
         return None, _error(400, "the body is not JSON", field="(body)")
+    issue = problem(kind, body)
+    if issue is not None:
+        return None, JSONResponse(issue, status_code=422)
+    return body, None
 
 
 def build_app(service: Service, admin_token: str) -> Starlette:
@@ -71,23 +77,17 @@ def build_app(service: Service, admin_token: str) -> Starlette:
         who = device_of(request)
         if isinstance(who, JSONResponse):
             return who
-        body, bad = await _json_body(request)
+        body, bad = await _json_body(request, "upload")
         if bad is not None:
             return bad
-        issue = problem("upload", body)
-        if issue is not None:
-            return JSONResponse(issue, status_code=422)
         return JSONResponse({"outcomes": service.upload(who[0], who[1], body["changes"])})
 
     async def world(request: Request) -> JSONResponse:
         if not is_admin(request):
             return _error(401, "admin token required")
-        body, bad = await _json_body(request)
+        body, bad = await _json_body(request, "world")
         if bad is not None:
             return bad
-        issue = problem("world", body)
-        if issue is not None:
-            return JSONResponse(issue, status_code=422)
         try:
             return JSONResponse({"tokens": service.load_world(body)})
         except WorldError as exc:
@@ -96,12 +96,9 @@ def build_app(service: Service, admin_token: str) -> Starlette:
     async def events(request: Request) -> JSONResponse:
         if not is_admin(request):
             return _error(401, "admin token required")
-        body, bad = await _json_body(request)
+        body, bad = await _json_body(request, "event")
         if bad is not None:
             return bad
-        issue = problem("event", body)
-        if issue is not None:
-            return JSONResponse(issue, status_code=422)
         return JSONResponse(service.event(body))
 
     async def rows(request: Request) -> JSONResponse:
