@@ -92,13 +92,14 @@ class Device:
         return self.snapshot.own_rights.get(table, frozenset())
 
     def observe(self) -> DeviceObservation:
-        by_table: dict[str, dict[str, Values]] = {t: {} for t in metadata_tables(self.world)}
+        tables = metadata_tables(self.world)
+        by_table: dict[str, dict[str, Values]] = {t: {} for t in tables}
         for rid, (table, values) in sorted(self.visible().items()):
             by_table[table][rid] = dict(values)
         return {
             "rows": by_table,
             "views": available_views(self.world),
-            "metadata_tables": metadata_tables(self.world),
+            "metadata_tables": tables,
             "pending": len(self.pending()),
             "in_cycle": self.in_flight is not None,
             "errors": list(self.errors),
