@@ -42,12 +42,26 @@ Json = dict[str, Any]
 
 
 class SampleAdapter:
-    """In-process by default; with ``base_url`` it talks to a running HTTP server."""
+    """In-process by default; with ``base_url`` it talks to a running HTTP server.
+
+    The three classes are the parts of the implementation; a variant of it (a mutant of the
+    zoo in ``implementations/mutants``) passes subclasses that change one behaviour.
+    """
 
     capabilities = CAPABILITIES
 
-    def __init__(self, base_url: str | None = None, admin_token: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        admin_token: str | None = None,
+        *,
+        service_class: type[Service] = Service,
+        device_class: type[Device] = Device,
+        store_class: type[DeviceStore] = DeviceStore,
+    ) -> None:
         self.base_url, self.admin_token = base_url, admin_token
+        self.service_class, self.device_class = service_class, device_class
+        self.store_class = store_class
         self.service: Service | None = None
         self.client: httpx.Client | None = None
         self.devices: dict[str, Device] = {}
@@ -57,7 +71,7 @@ class SampleAdapter:
         links: dict[str, ServerLink] = {}
         users = {d["id"]: d["user"] for d in world["devices"]}
         if self.base_url is None:
-            self.service = Service()
+            self.service = self.service_class()
             self.service.load_world(world)
             for dev, user in users.items():
                 links[dev] = DirectLink(self.service, dev, user)
@@ -67,7 +81,7 @@ class SampleAdapter:
             for dev, user in users.items():
                 links[dev] = HttpLink(self.client, answer["tokens"][dev], user)
         for dev in sorted(users):
-            device = Device(dev, links[dev], DeviceStore())
+            device = self.device_class(dev, links[dev], self.store_class())
             device.sign_in()
             self.devices[dev] = device
 
@@ -100,10 +114,10 @@ class SampleAdapter:
         """The app process ends and starts again: only what the device's database holds
         survives. The database is copied to a new connection and a new ``Device`` is built on
         it (in-process stores are ``:memory:``; file durability is covered by the tests)."""
-        reopened = DeviceStore()
+        reopened = self.store_class()
         device.store.db.backup(reopened.db)
         device.store.close()
-        fresh = Device(device.id, device.link, reopened)
+        fresh = self.device_class(device.id, device.link, reopened)
         self.devices[device.id] = fresh
         return fresh
 

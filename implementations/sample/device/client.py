@@ -65,6 +65,10 @@ class Device:
 
     # --- local operations (DEVICE-1) ------------------------------------------------------
 
+    def snapshot(self) -> Json:
+        """STALE-1: local decisions use the privilege snapshot of the last completed sync."""
+        return self.store.get("snapshot")  # type: ignore[no-any-return]
+
     def local(self, op: Json) -> Json:
         meta = self.store.get("metadata")
         kind, table = op["kind"], op.get("table", "")
@@ -78,7 +82,7 @@ class Device:
             }
         rid, op_id, values = op.get("row", ""), op.get("op_id", ""), op.get("values", {})
         columns = meta["columns"][table]
-        snap = self.store.get("snapshot")
+        snap = self.snapshot()
         cache = self.store.cache()
         if kind == "create":
             if not rid or not op_id or rid in shown:

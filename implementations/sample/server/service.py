@@ -9,6 +9,7 @@ from typing import Any
 
 from implementations.sample.server import security as sec
 from implementations.sample.server.ddl import ALL_TABLES, SERVER_DDL
+from implementations.sample.server.security import Security
 from implementations.sample.server.values import values_ok
 
 PRIVS = ("create", "read", "write", "delete")
@@ -30,9 +31,13 @@ ACCEPTED: Json = {"status": "accepted"}
 class Service:
     """The authority: one sqlite connection holding the whole server state."""
 
+    #: the security rules; a variant of the implementation may replace them
+    security_class: type[Security] = Security
+
     def __init__(self, path: str = ":memory:") -> None:
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.executescript(SERVER_DDL)
+        self.sec = self.security_class(self.db)
 
     # --- world --------------------------------------------------------------------------
 
@@ -160,7 +165,7 @@ class Service:
             return True
         if row_filter == "mine":
             return owner == user
-        return sec.unit_of(self.db, owner) == sec.unit_of(self.db, user)
+        return self.sec.unit_of(owner) == self.sec.unit_of(user)
 
     def download(self, user: str) -> Json:
         """The user's projection with versions, and the privilege snapshot."""
@@ -172,14 +177,12 @@ class Service:
         for rid, table, owner, vals, version in self.db.execute(query).fetchall():
             if table not in tables or not self._passes(user, profile[table], owner):
                 continue
-            rights = sec.rights_on(self.db, user, table, rid, owner)
+            rights = self.sec.rights_on(user, table, rid, owner)
             if "read" in rights:
                 rows[rid] = {"table": table, "values": json.loads(vals), "version": version}
                 row_rights[rid] = sorted(rights)
-        own = {
-            t: [r for r in sec.RIGHTS if sec.depth(self.db, user, t, r) >= sec.USER] for t in tables
-        }
-        create = [t for t in tables if sec.may_create(self.db, user, t)]
+        own = {t: [r for r in sec.RIGHTS if self.sec.depth(user, t, r) >= sec.USER] for t in tables}
+        create = [t for t in tables if self.sec.may_create(user, t)]
         return {
             "rows": rows,
             "snapshot": {"create_tables": create, "own_rights": own, "row_rights": row_rights},
@@ -244,14 +247,10 @@ class Service:
         if kind == "create":
             if self._row(rid) is not None or not values_ok(columns, values, complete=True):
                 return "invalid"
-            if not sec.may_create(self.db, user, table):
+            if not self.sec.may_create(user, table):
                 return "privilege"
             for col, value in values.items():
-                if (
-                    col in secured
-                    and value is not None
-                    and not sec.may_set(self.db, user, table, col)
-                ):
+                if col in secured and value is not None and not self.sec.may_set(user, table, col):
                     return "privilege"
             return None
         found = self._row(rid)
@@ -260,10 +259,10 @@ class Service:
         if kind == "update" and not values_ok(columns, values, complete=False):
             return "invalid"
         needed = "write" if kind == "update" else "delete"
-        if needed not in sec.rights_on(self.db, user, table, rid, found[1]):
+        if needed not in self.sec.rights_on(user, table, rid, found[1]):
             return "privilege"
         if kind == "update" and any(
-            c in secured and not sec.may_set(self.db, user, table, c) for c in values
+            c in secured and not self.sec.may_set(user, table, c) for c in values
         ):
             return "privilege"
         base = change.get("base") or 0
