@@ -59,12 +59,14 @@ def _candidates(
         if kind == "read":
             return (["PROFILE-2"] if _reason(expected) else ["SYNC-6"]), ["DEVICE-1"]
         if kind in _EDIT:
-            first = {"not_offline": "PROFILE-2", "privilege": "STALE-1", "invalid": "WORLD-3"}
-            reason = _reason(expected)
-            if reason is not None and reason in first:
-                return [first[reason], "DEVICE-1"], ["SEC-3"]
-            if _reason(actual) == "privilege":  # the device refused what its snapshot allows
+            first = {"not_offline": "PROFILE-2", "invalid": "WORLD-3", "not_found": "DEVICE-1"}
+            reason, other = _reason(expected), _reason(actual)
+            if reason is not None and other is not None:  # refused, for another reason
+                return [], ["SEC-6", "DEVICE-1", first.get(reason, "STALE-1")]
+            if reason == "privilege" or other == "privilege":  # explained by the engine
                 return [], ["STALE-1", "SEC-6", "SEC-3", "SYNC-7", "DEVICE-1"]
+            if reason is not None:
+                return [first.get(reason, "DEVICE-1"), "DEVICE-1"], ["SEC-3"]
             return ["DEVICE-1"], ["SYNC-7", "WORLD-4"]
         if kind in ("sync_start", "sync_end"):
             return ["SYNC-3"], []
@@ -74,19 +76,21 @@ def _candidates(
     if where == "views":
         return ["PROFILE-3"], []
     if where == "metadata_tables":
-        return ["PROFILE-4"], ["PROFILE-1"]
+        return [], ["PROFILE-4", "PROFILE-1"]
     if where == "in_cycle":
         return ["SYNC-3"], ["SYNC-8"]
     during_cycle = "SYNC-7" in exercised  # the step was a local operation during a cycle
     if where == "pending":
         if kind == "restart":
             return ["SYNC-8"], []
+        if kind == "sync_end":  # explained by the engine (edits made during the cycle?)
+            return [], ["SYNC-1", "SYNC-3"]
         if kind in _EDIT and during_cycle:
             return ["SYNC-3", "SYNC-1"], []
         return ["SYNC-1"], ["SYNC-3", "SYNC-5"]
     if where == "errors":
-        if kind == "sync_end":
-            return ["VALID-2"], ["VALID-3", "CONFLICT-3", "SEC-7", "SYNC-2", "SYNC-5", "VALID-1"]
+        if kind == "sync_end":  # explained by the engine
+            return [], ["VALID-2", "VALID-3", "CONFLICT-3", "SEC-7", "SYNC-2", "SYNC-5"]
         return ["VALID-2"], []
     if where == "rows":
         if kind in _EVENTS:  # a server-side event changed what the device shows: which way?

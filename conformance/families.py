@@ -11,6 +11,9 @@ EDITS = ("create", "update", "delete")
 #: edits with a value outside the column's schema (WORLD-3); see conformance.machine
 INVALID_EDITS = ("create!", "update!")
 CYCLE = ("sync_start", "sync_end")
+#: a whole cycle on one device in one step: ``sync_start`` then ``sync_end`` (most effects of
+#: the server's state show on a device only after one)
+SYNC = "sync"
 DATA_EVENTS = ("server_create", "server_update", "server_delete")
 PRIVILEGE_EVENTS = tuple(k for k in SERVER_KINDS if k not in DATA_EVENTS)
 
@@ -24,6 +27,11 @@ class Family:
     #: operation kinds to draw from; a kind listed twice is drawn twice as often
     kinds: tuple[str, ...]
     min_devices: int = 1
+    #: whether every world gives the devices at least one table (all but the profile family:
+    #: without one, every local operation is refused ``not_offline``)
+    device_tables_required: bool = True
+    #: hierarchy security is on this many times as often as off (see strategies.worlds)
+    hierarchy_odds: int = 2
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -34,7 +42,8 @@ FAMILIES: tuple[Family, ...] = (
         EDITS * 2
         + INVALID_EDITS
         + ("read",)
-        + CYCLE * 2
+        + CYCLE
+        + (SYNC,) * 3
         + ("restart",)
         + PRIVILEGE_EVENTS
         + DATA_EVENTS,
@@ -43,38 +52,41 @@ FAMILIES: tuple[Family, ...] = (
         "profile",
         "tables, views, metadata and row filters on the device",
         ("PROFILE",),
-        EDITS + ("read", "read") + CYCLE + ("move_user", "reassign", "server_create"),
+        EDITS + ("read", "read", SYNC, SYNC) + CYCLE + ("move_user", "reassign", "server_create"),
+        device_tables_required=False,
     ),
     Family(
         "security",
         "privilege evaluation: depths, roles, sharing, hierarchy, field security",
         ("SEC",),
-        EDITS * 2 + CYCLE * 2 + PRIVILEGE_EVENTS * 2 + ("server_create",),
+        EDITS * 2 + (SYNC,) * 5 + PRIVILEGE_EVENTS + ("server_create",),
+        hierarchy_odds=8,
     ),
     Family(
         "staleness",
         "between syncs the device keeps what it knew",
         ("STALE",),
-        EDITS + ("read", "read") + CYCLE + PRIVILEGE_EVENTS * 2 + DATA_EVENTS,
+        EDITS + ("read", "read") + (SYNC,) * 3 + CYCLE + PRIVILEGE_EVENTS + DATA_EVENTS,
     ),
     Family(
         "validation",
         "uploaded changes validated at sync",
         ("VALID",),
-        EDITS * 3 + INVALID_EDITS + CYCLE * 2 + PRIVILEGE_EVENTS + DATA_EVENTS,
+        EDITS * 3 + INVALID_EDITS + (SYNC,) * 3 + CYCLE + PRIVILEGE_EVENTS + DATA_EVENTS,
     ),
     Family(
         "outbox",
         "the outbox, cycles, retries and restarts",
         ("SYNC",),
-        EDITS * 3 + ("read",) + CYCLE * 3 + ("restart", "restart") + ("server_update",),
+        EDITS * 3 + ("read",) + CYCLE * 3 + (SYNC,) + ("restart", "restart") + ("server_update",),
     ),
     Family(
         "conflicts",
         "concurrent changes under the conflict policy",
         ("CONFLICT",),
         ("update", "update", "delete", "create")
-        + CYCLE * 3
+        + CYCLE * 2
+        + (SYNC,) * 2
         + ("server_update",) * 2
         + ("server_delete", "reassign"),
         min_devices=2,

@@ -4,6 +4,7 @@ and the reference model side by side and compare every answer."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 from contextvars import ContextVar
@@ -15,7 +16,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 
 from conformance.adapter import Adapter, AdapterError, AdapterFactory
 from conformance.compare import ConformanceFailure, Mismatch, blame, first_difference
-from conformance.families import Family
+from conformance.explain import (
+    explain_edit,
+    explain_errors,
+    explain_row,
+    explain_tables,
+    explain_upload,
+)
+from conformance.families import SYNC, Family
 from conformance.profiles import no_local_constants, settings_for, shrink_budget
 from conformance.stats import FamilyStats
 from conformance.strategies import (
@@ -28,9 +36,10 @@ from conformance.strategies import (
     worlds,
 )
 from models import ModelSystem
-from models.profile import device_tables, passes_filter
-from models.records import Operation, WorldSpec
-from models.security import manager_level, row_rights
+from models.profile import device_tables
+from models.records import DEVICE_EDIT_KINDS, Operation, WorldSpec
+from models.security import Snapshot
+from models.server import Change
 
 T = TypeVar("T")
 
@@ -46,55 +55,6 @@ def aimed(preferred: list[T], anything: list[T]) -> list[T]:
     return preferred * AIM_WEIGHT + anything if preferred else anything
 
 
-def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
-    """Why a row should (or should not) be on a device after a download, as rule IDs."""
-    dev = system.devices[device]
-    if any(e["row"] == row for e in dev.errors):
-        return ["VALID-4"]
-    if any(ch.row == row for ch in dev.pending()):
-        return ["SYNC-3", "SYNC-6"]
-    server_row = system.server.rows.get(row)
-    if server_row is None:
-        return ["SYNC-4"]
-    d, world, user = system.server.directory, system.world, dev.user
-    readable = "read" in row_rights(world, d, user, server_row.table, row, server_row.owner)
-    row_filter = world.profile.get(server_row.table, "all")
-    if readable and not passes_filter(d, user, row_filter, server_row.owner):
-        return ["PROFILE-5"]
-    if (row, user) in d.shares:
-        return ["SEC-4", "SEC-1"]
-    if manager_level(world, d, user, server_row.owner) is not None:
-        return ["SEC-5", "SEC-1"]
-    return ["SEC-1", "SEC-2", "WORLD-2"]
-
-
-_REASON_RULES = {
-    "privilege": ["SEC-1", "SEC-3", "SEC-7"],
-    "conflict": ["CONFLICT-3"],
-    "invalid": ["WORLD-3", "VALID-3"],
-    "not_found": ["VALID-3", "SYNC-2"],
-}
-
-
-def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
-    """Why the server should (or should not) hold a row as it does after a device's upload."""
-    dev = system.devices.get(device)
-    if dev is None or dev.in_flight is None:
-        return ["VALID-1"]
-    outcomes = [system.server.applied.get(ch.op_id) for ch in dev.in_flight if ch.row == row]
-    if not outcomes:
-        return ["VALID-1"]
-    rejected = [o for o in outcomes if o is not None]
-    if rejected:  # the model rejected a change to this row: validation at sync
-        return ["VALID-1", *_REASON_RULES.get(rejected[0]["reason"], [])]
-    # the model applied every change: exactly-once, conflict resolution and order matter
-    if "SYNC-5" in system.last_rules:
-        return ["SYNC-5", "VALID-1"]
-    if "CONFLICT-2" in system.last_rules:
-        return ["CONFLICT-2", "VALID-1"]
-    return ["VALID-1", "SYNC-2"]
-
-
 class _Engine:
     """The state shared by one example: the model, the adapter and the program so far."""
 
@@ -105,6 +65,10 @@ class _Engine:
         self.iut: Adapter | None = None
         self.ops: list[Operation] = []
         self.counter = 0
+        #: the model's batch of the cycle being ended (for explaining its errors)
+        self.batch: list[Change] = []
+        #: each device's privilege snapshot before its last completed sync (STALE-4)
+        self.previous: dict[str, Snapshot] = {}
 
     def start(self, world: WorldSpec) -> None:
         self.stats.examples += 1
@@ -118,6 +82,10 @@ class _Engine:
     def step(self, op: Operation) -> None:
         assert self.model is not None and self.iut is not None
         self.ops.append(op)
+        device = self.model.devices.get(op.get("device", ""))
+        if op["kind"] == "sync_end" and device is not None and device.in_flight is not None:
+            self.batch = list(device.in_flight)
+            self.previous[device.id] = device.snapshot
         expected = self.model.apply(op)
         actual = self.iut.apply(copy.deepcopy(op))
         self.stats.steps += 1
@@ -139,20 +107,20 @@ class _Engine:
                     _check_schema("observation", observed)
         if found is None:
             return
+        if self.stats.first_failure is None:
+            elapsed = time.perf_counter() - self.stats.started
+            self.stats.first_failure = (self.stats.examples, round(elapsed, 3))
         path, exp, act = found
         kind = op["kind"] if op is not None else "setup"
-        hint = None
         parts = path.strip("/").split("/")
-        if kind == "sync_end" and len(parts) >= 5 and parts[0] == "devices" and parts[2] == "rows":
-            hint = explain_row(self.model, parts[1], parts[4])
-        elif kind == "sync_start" and len(parts) >= 2 and parts[0] == "server" and op:
-            hint = explain_upload(self.model, op.get("device", ""), parts[1])
-        if op is None:
-            rules = ["PROFILE-4"]
-        elif parts[0] == "result":  # judge a result by the whole of it
-            rules = blame(kind, path, expected, actual, self.model.last_rules, hint)
+        if op is not None and parts[0] == "devices" and op.get("device") not in (None, parts[1]):
+            kind = "server_update"  # for another device, the step was a server-side change
+        hint = self.explain(op, path, expected, actual, exp, act)
+        exercised = self.model.last_rules if op is not None else self.model.setup_rules
+        if path.startswith("/result"):  # judge a result by the whole of it
+            rules = blame(kind, path, expected, actual, exercised, hint)
         else:
-            rules = blame(kind, path, exp, act, self.model.last_rules, hint)
+            rules = blame(kind, path, exp, act, exercised, hint)
         raise ConformanceFailure(
             Mismatch(
                 family=self.family.name,
@@ -166,6 +134,38 @@ class _Engine:
             )
         )
 
+    def explain(
+        self, op: Operation | None, path: str, expected: Any, actual: Any, exp: Any, act: Any
+    ) -> list[str] | None:
+        """The rules a difference at ``path`` most likely breaks, from the model's state."""
+        assert self.model is not None
+        kind = op["kind"] if op is not None else "setup"
+        parts = path.strip("/").split("/")
+        device = parts[1] if parts[0] == "devices" and len(parts) >= 3 else ""
+        if kind in ("sync_end", "setup") and len(parts) >= 5 and parts[2] == "rows":
+            return explain_row(self.model, device, parts[4])
+        if kind == "sync_end" and len(parts) >= 3 and parts[2] == "pending":
+            during = bool(self.model.devices[device].outbox)  # edits made during the cycle
+            return ["SYNC-3", "SYNC-1"] if during else ["SYNC-1"]
+        if len(parts) >= 3 and parts[2] == "metadata_tables":
+            return explain_tables(self.model, self.iut_device(device).get("metadata_tables"))
+        if kind == "sync_end" and len(parts) >= 3 and parts[2] == "errors":
+            errors = self.iut_device(device).get("errors")
+            expected_errors = self.model.devices[device].errors
+            return explain_errors(self.model, device, expected_errors, errors, self.batch)
+        if kind == "sync_start" and parts[0] == "server" and len(parts) >= 2 and op:
+            return explain_upload(self.model, op.get("device", ""), parts[1])
+        if op is not None and kind in DEVICE_EDIT_KINDS and parts[0] == "result":
+            previous = self.previous.get(op.get("device", ""))
+            if "privilege" in (_reason(expected), _reason(actual)):
+                return explain_edit(self.model, op, expected, actual, previous)
+        return None
+
+    def iut_device(self, device: str) -> Any:
+        """The implementation's observation of one device."""
+        assert self.iut is not None
+        return self.iut.observe().get("devices", {}).get(device, {})
+
     def close(self) -> None:
         if self.iut is not None:
             self.iut.close()
@@ -177,9 +177,20 @@ class _Engine:
         self.counter += 1
         return f"{prefix}{self.counter}"
 
-    def draw_operation(self, draw: st.DrawFn) -> Operation:
+    def draw_operations(self, draw: st.DrawFn) -> list[Operation]:
+        """One step's operations: one, or the two of a whole cycle (``families.SYNC``)."""
         assert self.model is not None and self.world is not None
         kind = pick(draw, self.family.kinds)
+        if kind == SYNC:
+            device = pick(draw, sorted(self.model.devices))
+            return [
+                {"kind": "sync_start", "device": device},
+                {"kind": "sync_end", "device": device},
+            ]
+        return [self.draw_operation(draw, kind)]
+
+    def draw_operation(self, draw: st.DrawFn, kind: str) -> Operation:
+        assert self.model is not None and self.world is not None
         invalid = kind.endswith(INVALID_SUFFIX)
         kind = kind.removesuffix(INVALID_SUFFIX)
         if kind in ("create", "update", "delete", "read", "sync_start", "sync_end", "restart"):
@@ -242,11 +253,15 @@ _CURRENT: ContextVar[_Engine] = ContextVar("offsync_engine")
 
 
 @st.composite
-def _operation(draw: st.DrawFn) -> Operation:
-    return _CURRENT.get().draw_operation(draw)
+def _operations(draw: st.DrawFn) -> list[Operation]:
+    return _CURRENT.get().draw_operations(draw)
 
 
-_OPERATION = _operation()
+_OPERATIONS = _operations()
+
+
+def _reason(result: Any) -> str | None:
+    return result.get("reason") if isinstance(result, dict) else None
 
 
 def _check_schema(kind: str, instance: Any) -> None:
@@ -262,9 +277,14 @@ def machine_for(
     family: Family, factory: AdapterFactory, capabilities: frozenset[str], stats: FamilyStats
 ) -> type[RuleBasedStateMachine]:
     """A state machine class for one family against one implementation."""
-    world_strategy = worlds(capabilities=capabilities, min_devices=family.min_devices)
+    world_strategy = worlds(
+        capabilities=capabilities,
+        min_devices=family.min_devices,
+        device_tables_required=family.device_tables_required,
+        hierarchy_odds=family.hierarchy_odds,
+    )
     kinds = tuple(k for k in family.kinds if k != "restart" or "restart" in capabilities)
-    family = Family(family.name, family.title, family.focus, kinds, family.min_devices)
+    family = dataclasses.replace(family, kinds=kinds)
 
     class ConformanceMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -278,7 +298,8 @@ def machine_for(
         @rule(data=st.data())
         def step(self, data: st.DataObject) -> None:
             _CURRENT.set(self.engine)
-            self.engine.step(data.draw(_OPERATION, label="operation"))
+            for op in data.draw(_OPERATIONS, label="operations"):
+                self.engine.step(op)
 
         def teardown(self) -> None:
             self.engine.close()
@@ -302,7 +323,7 @@ def run_family(
     machine = machine_for(family, factory, capabilities, stats)
     if seed is not None:
         machine = hypothesis_seed(seed)(machine)
-    started = time.perf_counter()
+    started = stats.started = time.perf_counter()
     try:
         with shrink_budget(profile), no_local_constants():
             run_state_machine_as_test(machine, settings=settings_for(profile))

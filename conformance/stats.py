@@ -24,6 +24,10 @@ class FamilyStats:
     outcome: str = "passed"  # passed | failed | error | skipped
     message: str = ""
     mismatch: Mismatch | None = None
+    #: examples run and seconds spent when the first failure was seen (before shrinking)
+    first_failure: tuple[int, float] | None = None
+    #: ``time.perf_counter()`` when the run started (not serialised)
+    started: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -35,6 +39,7 @@ class FamilyStats:
             "outcome": self.outcome,
             "message": self.message,
             "mismatch": self.mismatch.to_json() if self.mismatch else None,
+            "first_failure": list(self.first_failure) if self.first_failure else None,
         }
 
     @classmethod
@@ -65,4 +70,5 @@ class FamilyStats:
             outcome=data["outcome"],
             message=data.get("message", ""),
             mismatch=mismatch,
+            first_failure=tuple(data["first_failure"]) if data.get("first_failure") else None,
         )

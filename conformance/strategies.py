@@ -57,6 +57,8 @@ _DEPTH_WEIGHTS: tuple[Depth, ...] = (
     "organization",
 )
 depths: st.SearchStrategy[Depth] = st.sampled_from(_DEPTH_WEIGHTS)
+# Row filters favour "all", so that rows reach devices and security decides what they see.
+_FILTER_WEIGHTS = ("all", *ROW_FILTERS)
 
 
 #: Generated strings are at most this long (a tighter bound than a column's own maxLength,
@@ -134,6 +136,12 @@ def between(draw: st.DrawFn, low: int, high: int) -> int:
     return low + draw(index_strategy(high - low + 1))
 
 
+def size(draw: st.DrawFn, low: int, high: int) -> int:
+    """A count in [low, high] that favours ``high`` (rich worlds find more bugs) and still
+    shrinks towards ``low``."""
+    return pick(draw, (low, *range(low, high + 1), high, high))
+
+
 def subset(draw: st.DrawFn, items: Sequence[T], min_size: int = 0, max_size: int = 99) -> list[T]:
     """Some of ``items`` in their order, from one choice (a bit mask), shrinking towards the
     first ``min_size`` of them."""
@@ -160,33 +168,44 @@ def _privileges(draw: st.DrawFn) -> dict[Privilege, Depth]:
 @st.composite
 def worlds(
     draw: st.DrawFn,
-    max_users: int = 4,
-    max_rows: int = 6,
+    max_users: int = 5,
+    max_rows: int = 8,
     capabilities: frozenset[str] = ALL_CAPABILITIES,
     min_devices: int = 1,
+    device_tables_required: bool = False,
+    hierarchy_odds: int = 2,
 ) -> WorldSpec:
     """A small random world that satisfies WORLD-1, using only what ``capabilities`` allow:
     without ``server_wins`` the policy is ``client_wins``; without ``hierarchy`` hierarchy
     security is off; without ``field_security`` every user may set every secured column;
-    without ``multiple_devices_per_user`` each device has its own user."""
+    without ``multiple_devices_per_user`` each device has its own user. With
+    ``device_tables_required`` the devices get at least one table (PROFILE-1). Hierarchy
+    security is on ``hierarchy_odds`` times as often as off, and deeper than one level as
+    often."""
     bus: list[BusinessUnitSpec] = [{"id": "bu0", "parent": None}]
-    for i in range(1, between(draw, 1, 4)):
-        bus.append({"id": f"bu{i}", "parent": f"bu{between(draw, 0, i - 1)}"})
+    for i in range(1, size(draw, 1, 4)):
+        # deep trees are likelier than flat ones (Parent:Child depth needs grandchildren)
+        parent = pick(draw, (i - 1, i - 1, *range(i)))
+        bus.append({"id": f"bu{i}", "parent": f"bu{parent}"})
     bu_ids = [b["id"] for b in bus]
 
     roles: list[RoleSpec] = []
     for i in range(between(draw, 1, 3)):
-        privileges = {t: _privileges(draw) for t in subset(draw, TABLE_NAMES, 1)}
+        # a role grants something on most tables (the union of two subsets)
+        tables = set(subset(draw, TABLE_NAMES, 1)) | set(subset(draw, TABLE_NAMES))
+        privileges = {t: _privileges(draw) for t in TABLE_NAMES if t in tables}
         roles.append({"id": f"role{i}", "privileges": privileges})
     role_ids = [r["id"] for r in roles]
 
     users: list[UserSpec] = []
-    for i in range(between(draw, 1, max_users)):
+    for i in range(size(draw, 1, max_users)):
+        users_so_far = [u["id"] for u in users]
         users.append(
             {
                 "id": f"u{i}",
                 "business_unit": pick(draw, bu_ids),
-                "manager": pick(draw, [None, *(f"u{k}" for k in range(i))]),
+                # chains of managers are likelier than random trees (SEC-5 needs depth)
+                "manager": pick(draw, [None, *([f"u{i - 1}"] * 4 if i else []), *users_so_far]),
                 "roles": subset(draw, role_ids, 1, 2),
             }
         )
@@ -203,9 +222,26 @@ def worlds(
         for c in t["secured"]
     ]
 
+    modules: list[AppModuleSpec] = [
+        {
+            "id": f"module{i}",
+            "offline_enabled": bool(draw(_BOOL)) if i else True,
+            "tables": subset(draw, TABLE_NAMES[::-1] if i else TABLE_NAMES, 1),
+        }
+        for i in range(between(draw, 1, 2))
+    ]
+    profile = {t: pick(draw, _FILTER_WEIGHTS) for t in subset(draw, TABLE_NAMES, 1)}
+    offline = {t for m in modules if m["offline_enabled"] for t in m["tables"]}
+    if device_tables_required and not offline & set(profile):
+        first = next(iter(profile))  # module0 is offline-enabled: put a profile table in it
+        modules[0]["tables"] = [t for t in TABLE_NAMES if t in {first, *modules[0]["tables"]}]
+        offline.add(first)
+    # rows mostly belong to tables the devices hold, where what happens to them shows
+    on_device = [t for t in TABLES if t["name"] in offline and t["name"] in profile]
+
     rows: list[RowSpec] = []
-    for i in range(between(draw, 0, max_rows)):
-        table = pick(draw, TABLES)
+    for i in range(size(draw, 0, max_rows)):
+        table = pick(draw, (*on_device, *on_device, *TABLES))
         rows.append(
             {
                 "id": f"row{i}",
@@ -222,15 +258,6 @@ def worlds(
                 rights = subset(draw, ROW_RIGHTS, 1)
                 shares.append({"row": row, "user": user, "rights": rights})
 
-    modules: list[AppModuleSpec] = [
-        {
-            "id": f"module{i}",
-            "offline_enabled": bool(draw(_BOOL)) if i else True,
-            "tables": subset(draw, TABLE_NAMES[::-1] if i else TABLE_NAMES, 1),
-        }
-        for i in range(between(draw, 1, 2))
-    ]
-    profile = {t: pick(draw, ROW_FILTERS) for t in subset(draw, TABLE_NAMES, 1)}
     views: list[ViewSpec] = [
         {
             "id": f"view{i}",
@@ -240,7 +267,10 @@ def worlds(
         for i in range(between(draw, 0, 3))
     ]
     if "multiple_devices_per_user" in capabilities:
-        device_users = [pick(draw, user_ids) for _ in range(between(draw, min_devices, 3))]
+        # the top of the manager chain holds a device more often than not (SEC-5)
+        device_users = [
+            pick(draw, (*user_ids, user_ids[0])) for _ in range(between(draw, min_devices, 3))
+        ]
     else:
         device_users = subset(draw, user_ids, min(max(min_devices, 1), len(user_ids)), 3)
     devices: list[DeviceSpec] = [{"id": f"d{i}", "user": u} for i, u in enumerate(device_users)]
@@ -256,8 +286,9 @@ def worlds(
         "rows": rows,
         "shares": shares,
         "hierarchy": {
-            "enabled": "hierarchy" in capabilities and bool(draw(_BOOL)),
-            "depth": between(draw, 1, 3),
+            "enabled": "hierarchy" in capabilities
+            and pick(draw, (True,) * hierarchy_odds + (False,)),
+            "depth": pick(draw, (1, *(2, 3) * hierarchy_odds)),
         },
         "app_modules": modules,
         "profile": profile,

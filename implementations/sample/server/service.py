@@ -151,12 +151,14 @@ class Service:
     def metadata(self) -> Json:
         """PROFILE-4 metadata with PROFILE-3 views."""
         tables = set(self.device_tables())
-        views = sorted(
-            v["id"] for v in self._kv("views") if {v["table"], *v["references"]} <= tables
-        )
+        views = sorted(v["id"] for v in self._kv("views") if self.view_available(v, tables))
         columns = {t: self._columns(t) for t in sorted(tables)}
         secured = {t: sorted(self._secured(t)) for t in sorted(tables)}
         return {"tables": sorted(tables), "views": views, "columns": columns, "secured": secured}
+
+    def view_available(self, view: Json, tables: set[str]) -> bool:
+        """PROFILE-3: every table a view uses is on the device."""
+        return {view["table"], *view["references"]} <= tables
 
     # --- download (PROFILE-5, STALE-4) --------------------------------------------------
 
@@ -197,12 +199,10 @@ class Service:
     def _upload_one(self, device: str, user: str, change: Json) -> Json | None:
         self.db.execute("BEGIN")
         try:
-            seen = self.db.execute(
-                "SELECT outcome FROM applied_ops WHERE op_id = ?", (change["op_id"],)
-            ).fetchone()
+            seen = self.recorded(change["op_id"])
             if seen is not None:
                 self.db.execute("COMMIT")
-                return json.loads(seen[0])  # type: ignore[no-any-return]
+                return json.loads(seen)  # type: ignore[no-any-return]
             reason = self._rejection(device, user, change)
             outcome = None
             if reason is not None:
@@ -215,13 +215,21 @@ class Service:
             else:
                 self._apply_change(device, user, change)
             self.db.execute(
-                "INSERT INTO applied_ops VALUES (?, ?)", (change["op_id"], json.dumps(outcome))
+                "INSERT OR REPLACE INTO applied_ops VALUES (?, ?)",
+                (change["op_id"], json.dumps(outcome)),
             )
             self.db.execute("COMMIT")
             return outcome
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    def recorded(self, op_id: str) -> str | None:
+        """SYNC-5: the recorded outcome (JSON) of an operation id already applied, else None."""
+        seen = self.db.execute(
+            "SELECT outcome FROM applied_ops WHERE op_id = ?", (op_id,)
+        ).fetchone()
+        return str(seen[0]) if seen is not None else None
 
     def _apply_change(self, device: str, user: str, change: Json) -> None:
         rid = change["row"]
@@ -265,14 +273,22 @@ class Service:
             c in secured and not self.sec.may_set(user, table, c) for c in values
         ):
             return "privilege"
-        base = change.get("base") or 0
+        if self.conflict_policy() == "server_wins" and self.changed_by_others(
+            rid, change.get("base") or 0, device
+        ):
+            return "conflict"
+        return None
+
+    def conflict_policy(self) -> str:
+        return str(self._kv("conflict_policy"))
+
+    def changed_by_others(self, rid: str, base: int, device: str) -> bool:
+        """CONFLICT-1: changed after the device's base version by anything but this device."""
         clash = self.db.execute(
             "SELECT 1 FROM row_changes WHERE row = ? AND number > ? AND source != ?",
             (rid, base, device),
         ).fetchone()
-        if clash is not None and self._kv("conflict_policy") == "server_wins":
-            return "conflict"
-        return None
+        return clash is not None
 
     # --- events (EVENT-1, EVENT-2) ------------------------------------------------------
 

@@ -1,0 +1,221 @@
+"""Explanations: from one mismatch and the model's state, the rules most likely broken.
+
+The engine asks these when a step's answer differs from the model's; ``compare.blame`` puts
+what they say after the rules always named for that kind of difference and before the rules
+the model merely exercised. Each explanation lists the most specific rule first: when a row's
+rights come from a share, the sharing rule; from a manager, the hierarchy rule; and so on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import ModelSystem
+from models.profile import metadata_tables, passes_filter
+from models.records import Operation, RowRight
+from models.security import Snapshot, can_create, depth_of, manager_level, row_rights
+from models.server import Change
+
+_REASON_RULES = {
+    "privilege": ["SEC-1", "SEC-3", "SEC-7"],
+    "conflict": ["CONFLICT-3", "CONFLICT-1"],
+    "invalid": ["WORLD-3", "VALID-3"],
+    "not_found": ["VALID-3", "SYNC-2"],
+}
+
+
+def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -> list[str]:
+    """The security rules deciding ``user``'s ``right`` on ``row``, the most specific first:
+    a share (SEC-4), the manager hierarchy (SEC-5), several roles granting different depths
+    (SEC-2), then depth by business unit (SEC-1, WORLD-2)."""
+    server_row = system.server.rows.get(row)
+    if server_row is None:
+        return ["SEC-1", "SEC-2"]
+    world, d = system.world, system.server.directory
+    rules: list[str] = []
+    if (row, user) in d.shares:
+        rules.append("SEC-4")
+    if manager_level(world, d, user, server_row.owner) is not None:
+        rules.append("SEC-5")
+    grants = {
+        d.role_privileges[role].get((server_row.table, right), "none")
+        for role in d.user_roles[user]
+    }
+    if len(grants) > 1:
+        rules.append("SEC-2")
+    return [*rules, "SEC-1", "WORLD-2"]
+
+
+def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
+    """Why a row should (or should not) be on a device after a download, as rule IDs."""
+    dev = system.devices[device]
+    if any(e["row"] == row for e in dev.errors):
+        return ["VALID-4"]
+    if any(ch.row == row for ch in dev.pending()):
+        return ["SYNC-3", "SYNC-6"]
+    server_row = system.server.rows.get(row)
+    if server_row is None:
+        return ["SYNC-4"]
+    d, world, user = system.server.directory, system.world, dev.user
+    readable = "read" in row_rights(world, d, user, server_row.table, row, server_row.owner)
+    row_filter = world.profile.get(server_row.table, "all")
+    if readable and not passes_filter(d, user, row_filter, server_row.owner):
+        return ["PROFILE-5"]
+    return security_rules(system, user, row, "read")
+
+
+def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
+    """Why the server should (or should not) hold a row as it does after a device's upload."""
+    dev = system.devices.get(device)
+    if dev is None or dev.in_flight is None:
+        return ["VALID-1"]
+    changes = [ch for ch in dev.in_flight if ch.row == row]
+    outcomes = [system.server.applied.get(ch.op_id) for ch in changes]
+    if not outcomes:
+        return ["VALID-1"]
+    rejected = [o for o in outcomes if o is not None]
+    if rejected:  # the model rejected a change to this row: validation at sync
+        reason = rejected[0]["reason"]
+        if reason == "privilege":
+            change = changes[outcomes.index(rejected[0])]
+            return _privilege_rejection(system, dev.user, change)
+        return ["VALID-1", *_REASON_RULES.get(reason, [])]
+    # the model applied every change: exactly-once, conflict resolution and order matter
+    if "SYNC-5" in system.last_rules:
+        return ["SYNC-5", "VALID-1"]
+    if "CONFLICT-2" in system.last_rules:
+        return ["CONFLICT-2", "VALID-1"]
+    usual = ["VALID-1", "SYNC-2", "CONFLICT-1"]
+    if changes[0].kind == "create":
+        return [*usual, "SEC-3"]
+    right: RowRight = "write" if changes[0].kind == "update" else "delete"
+    security = security_rules(system, dev.user, row, right)
+    if security[0] != "SEC-1":  # a share, a manager or several roles decide this right
+        return [security[0], *usual, *security[1:]]
+    return [*usual, *security]
+
+
+def _privilege_rejection(system: ModelSystem, user: str, change: Change) -> list[str]:
+    """A change the model rejected for privileges and the implementation applied: a missing
+    check (VALID-1) unless a specific security rule is involved."""
+    if change.kind == "create":
+        if not can_create(system.world, system.server.directory, user, change.table):
+            return ["VALID-1", "SEC-3"]
+        return ["SEC-7", "VALID-1"]
+    right: RowRight = "write" if change.kind == "update" else "delete"
+    rules = security_rules(system, user, change.row, right)
+    if rules[0] == "SEC-1":  # nothing specific about this row: the check itself is missing
+        return ["VALID-1", *rules]
+    return [rules[0], "VALID-1", *rules[1:]]
+
+
+def explain_errors(
+    system: ModelSystem, device: str, expected: Any, actual: Any, batch: list[Change]
+) -> list[str]:
+    """Why a cycle's errors (VALID-2) differ: a wrong row or reason, a missing rejection, or a
+    rejection the model did not make. ``batch`` is the model's batch for the cycle."""
+    if not isinstance(expected, list) or not isinstance(actual, list):
+        return ["VALID-2"]
+    exp = [_key(e) for e in expected]
+    act = [_key(e) for e in actual if isinstance(e, dict)]
+    if len(exp) == len(act) and sorted(k[::2] for k in exp) == sorted(k[::2] for k in act):
+        return ["VALID-2"]  # same kinds of changes rejected, some for another row
+    for e in expected:
+        twin = [a for a in actual if isinstance(a, dict) and _key(a) == _key(e)]
+        if twin and twin[0].get("reason") != e["reason"]:
+            return ["VALID-3", "VALID-2"]
+    missing = [e for e in expected if _key(e) not in act]
+    extra = [a for a in actual if isinstance(a, dict) and _key(a) not in exp]
+    if missing:  # the model rejected a change the implementation accepted
+        e = missing[0]
+        reason = e["reason"]
+        if reason == "privilege":
+            change = next((c for c in batch if c.row == e["row"]), None)
+            user = system.devices[device].user
+            return _privilege_rejection(system, user, change) if change else ["VALID-1"]
+        if reason == "not_found":
+            return ["VALID-3", "SYNC-2", "VALID-1"]
+        return [*_REASON_RULES.get(reason, []), "VALID-1", "VALID-2"]
+    if extra:  # the implementation rejected a change the model accepted
+        a = extra[0]
+        reason = a.get("reason")
+        if reason == "conflict":
+            policy = system.world.conflict_policy
+            return ["CONFLICT-2" if policy == "client_wins" else "CONFLICT-1", "CONFLICT-3"]
+        earlier = [c for c in batch if c.row == a.get("row")]
+        first_of_row = bool(earlier) and earlier[0].kind == a.get("op")
+        if reason in ("not_found", "invalid"):
+            if not first_of_row:  # applied before what it depends on
+                return ["SYNC-2", "SYNC-5"]
+            return ["SYNC-5", "SYNC-2"]  # applied again when the batch was re-sent
+        if reason == "privilege":
+            user = system.devices[device].user
+            right: RowRight = "write" if a.get("op") == "update" else "delete"
+            if a.get("op") == "create":
+                return ["SEC-3", "SEC-7"]
+            return security_rules(system, user, str(a.get("row")), right)
+    return ["VALID-2"]
+
+
+def _key(error: dict[str, Any]) -> tuple[Any, Any, Any]:
+    return (error.get("table"), error.get("row"), error.get("op"))
+
+
+def decision(snapshot: Snapshot, cached: bool, op: Operation) -> bool:
+    """Whether a privilege snapshot allows a local edit (STALE-1)."""
+    if op["kind"] == "create":
+        return op.get("table") in snapshot.create_tables
+    right = "write" if op["kind"] == "update" else "delete"
+    if cached:
+        return right in snapshot.row_rights.get(op.get("row", ""), frozenset())
+    return right in snapshot.own_rights.get(op.get("table", ""), frozenset())
+
+
+def _refused_for(result: Any, reason: str) -> bool:
+    return isinstance(result, dict) and result.get("reason") == reason
+
+
+def explain_edit(
+    system: ModelSystem, op: Operation, expected: Any, actual: Any, previous: Snapshot | None
+) -> list[str]:
+    """Why a local edit was decided otherwise than the model decided it, when privileges are
+    involved: field security checked on the device (SEC-6), live privileges (STALE-1), the
+    snapshot of an earlier sync (STALE-4), or a snapshot computed wrongly (SEC-x)."""
+    dev = system.devices.get(op.get("device", ""))
+    if dev is None:
+        return []
+    exp_ok = expected.get("status") == "accepted"
+    act_ok = isinstance(actual, dict) and actual.get("status") == "accepted"
+    table = system.world.tables.get(op.get("table", ""))
+    secured = table.secured if table is not None else ()
+    values = op.get("values") or {}
+    touches_secured = any(c in secured and values[c] is not None for c in values)
+    if (
+        _refused_for(actual, "privilege")
+        and touches_secured
+        and not _refused_for(expected, "privilege")
+    ):
+        return ["SEC-6", "STALE-1"]
+    if not exp_ok and not act_ok:  # refused both, for different reasons: the order of checks
+        return ["DEVICE-1"]
+    if "STALE-1" in system.last_rules:
+        return ["STALE-1"]
+    cached = op.get("row", "") in dev.cache
+    if previous is not None and decision(previous, cached, op) == act_ok != exp_ok:
+        return ["STALE-4", "STALE-1"]
+    if op["kind"] == "create":
+        d = system.server.directory
+        granted = depth_of(system.world, d, dev.user, op["table"], "create")
+        return ["SEC-3", "SEC-2" if len(d.user_roles[dev.user]) > 1 and granted else "SEC-1"]
+    right: RowRight = "write" if op["kind"] == "update" else "delete"
+    return [*security_rules(system, dev.user, op.get("row", ""), right), "STALE-1"]
+
+
+def explain_tables(system: ModelSystem, actual: Any) -> list[str]:
+    """Why a device's metadata covers other tables than the model's: a profile table judged
+    on or off the device wrongly (PROFILE-1), or metadata beyond the device tables
+    (PROFILE-4)."""
+    expected = set(metadata_tables(system.world))
+    shown = set(actual) if isinstance(actual, list) else set()
+    wrong = (shown ^ expected) & set(system.world.profile)
+    return ["PROFILE-1", "PROFILE-4"] if wrong else ["PROFILE-4", "PROFILE-1"]

@@ -1,0 +1,140 @@
+"""Bugs on the device side of the sample implementation: each class changes one method."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from implementations.sample.device.client import Device
+from implementations.sample.device.store import DeviceStore
+
+Json = dict[str, Any]
+
+
+class FreshPrivileges(Device):
+    def snapshot(self) -> Json:
+        return self.link.download()["snapshot"]  # type: ignore[no-any-return]  # bug: live
+
+
+class NewRowsShownEarly(Device):
+    def visible(self) -> dict[str, tuple[str, Json]]:
+        rows = super().visible()
+        cached = self.store.cache()
+        for rid, row in self.link.download()["rows"].items():  # bug: peeks at the server
+            if rid not in cached:
+                rows.setdefault(rid, (row["table"], row["values"]))
+        return rows
+
+
+class LostRowsHidden(Device):
+    def visible(self) -> dict[str, tuple[str, Json]]:
+        rows = super().visible()
+        readable = self.link.download()["rows"]  # bug: hides what the server now withholds
+        return {rid: r for rid, r in rows.items() if rid in readable or rid not in self.cached()}
+
+    def cached(self) -> set[str]:
+        return set(self.store.cache())
+
+
+class SnapshotKeptAtSync(Device):
+    def sync_end(self) -> Json:
+        old = self.store.get("snapshot")
+        result = super().sync_end()
+        self.store.put("snapshot", old)  # bug: the new snapshot is not installed
+        return result
+
+
+def _in_flight(device: Device) -> list[Json]:
+    return device.store.pending(in_flight_only=True) if device.store.get("in_cycle") else []
+
+
+class RejectedCreateKept(Device):
+    def sync_end(self) -> Json:
+        batch = _in_flight(self)
+        result = super().sync_end()
+        failed = {(e["row"], e["op"]) for e in self.store.get("errors", [])}
+        for ch in batch:  # bug: a rejected create stays in the cache
+            if ch["kind"] == "create" and (ch["row"], "create") in failed:
+                self.store.db.execute(
+                    "INSERT OR REPLACE INTO cache VALUES (?, ?, ?, 0)",
+                    (ch["row"], ch["table"], json.dumps(ch["values"])),
+                )
+        return result
+
+
+class RejectedUpdateKept(Device):
+    def sync_end(self) -> Json:
+        batch = _in_flight(self)
+        result = super().sync_end()
+        failed = {(e["row"], e["op"]) for e in self.store.get("errors", [])}
+        cache = self.store.cache()
+        for ch in batch:  # bug: a rejected update is not rolled back
+            if ch["kind"] == "update" and (ch["row"], "update") in failed and ch["row"] in cache:
+                table, values, version = cache[ch["row"]]
+                merged = {**values, **ch["values"]}
+                self.store.db.execute(
+                    "UPDATE cache SET vals = ? WHERE id = ?", (json.dumps(merged), ch["row"])
+                )
+        return result
+
+
+class UpdatesShownAfterSync(Device):
+    def visible(self) -> dict[str, tuple[str, Json]]:
+        shown = {rid: (t, v) for rid, (t, v, _) in self.store.cache().items()}
+        for ch in self.store.pending():
+            if ch["kind"] == "create":
+                shown[ch["row"]] = (ch["table"], dict(ch["values"]))
+            elif ch["kind"] == "delete":
+                shown.pop(ch["row"], None)
+            # bug: a pending update is only shown once the server has it
+        return shown
+
+
+class PendingCountsQueuedOnly(Device):
+    def observe(self) -> Json:
+        found = super().observe()
+        found["pending"] -= len(_in_flight(self))  # bug: the batch under way is not counted
+        return found
+
+
+class FieldSecurityOnDevice(Device):
+    def local(self, op: Json) -> Json:
+        meta = self.store.get("metadata")
+        secured = set(meta["secured"].get(op.get("table", ""), []))
+        values = op.get("values") or {}
+        if op.get("kind") in ("create", "update") and any(
+            c in secured and v is not None for c, v in values.items()
+        ):
+            return {"status": "refused", "reason": "privilege"}  # bug: the server's job
+        return super().local(op)
+
+
+class PrivilegeBeforeValues(Device):
+    def local(self, op: Json) -> Json:
+        if op.get("kind") == "update":
+            rid, table = op.get("row", ""), op.get("table", "")
+            shown = self.visible()
+            if rid in shown and shown[rid][0] == table and op.get("op_id"):
+                snap, cache = self.snapshot(), self.store.cache()
+                rights = (
+                    snap["row_rights"].get(rid, []) if rid in cache else snap["own_rights"][table]
+                )
+                if "write" not in rights:  # bug: privilege checked before the values
+                    return {"status": "refused", "reason": "privilege"}
+        return super().local(op)
+
+
+class AcknowledgeEverything(DeviceStore):
+    def acknowledge(self) -> None:
+        self.db.execute("DELETE FROM outbox")  # bug: also drops edits made during the cycle
+
+
+class NewestFirst(DeviceStore):
+    def pending(self, *, in_flight_only: bool = False) -> list[dict[str, Any]]:
+        found = super().pending(in_flight_only=in_flight_only)
+        return found[::-1] if in_flight_only else found  # bug: the batch goes newest first
+
+
+class RestartDropsBatch(DeviceStore):
+    def return_batch(self) -> None:
+        self.db.execute("DELETE FROM outbox WHERE in_flight = 1")  # bug: the batch is lost

@@ -1,0 +1,130 @@
+"""Bugs on the server side of the sample implementation: each class changes one method."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from implementations.sample.server.security import LEVEL, USER, Security
+from implementations.sample.server.service import Service
+
+Json = dict[str, Any]
+
+
+# --- security (SEC) ---------------------------------------------------------------------------
+
+
+class BusinessUnitAsOrganization(Security):
+    def reaches(self, user: str, level: int, owner: str) -> bool:
+        if level >= LEVEL["business_unit"]:
+            return True  # bug: Business Unit depth reaches every unit
+        return super().reaches(user, level, owner)
+
+
+class ParentChildWithoutGrandchildren(Security):
+    def below(self, unit: str) -> set[str]:
+        return {unit, *self.children(unit)}  # bug: one level down only
+
+
+class FirstRoleWins(Security):
+    def depth(self, user: str, table: str, privilege: str) -> int:
+        found = self.grants(user, table, privilege)
+        return found[0] if found else 0  # bug: the first role's grant, not the deepest
+
+
+class CreateNeedsWrite(Security):
+    def may_create(self, user: str, table: str) -> bool:
+        return self.depth(user, table, "write") >= USER  # bug: checks the wrong privilege
+
+
+class SharingWithoutPrivilege(Security):
+    def by_relation(self, right: str, level: int, shared: set[str], above: int | None) -> bool:
+        if right in shared:
+            return True  # bug: a share grants the right even without the privilege
+        return super().by_relation(right, level, shared, above)
+
+
+class EveryManagerWrites(Security):
+    def by_relation(self, right: str, level: int, shared: set[str], above: int | None) -> bool:
+        if level >= USER and above is not None:
+            return True  # bug: every manager up the chain gets every right
+        return super().by_relation(right, level, shared, above)
+
+
+class NoFieldSecurity(Security):
+    def may_set(self, user: str, table: str, column: str) -> bool:
+        return True  # bug: secured columns are never checked
+
+
+def with_security(security: type[Security]) -> type[Service]:
+    """A service using another set of security rules."""
+    return type(f"{security.__name__}Service", (Service,), {"security_class": security})
+
+
+# --- the service ------------------------------------------------------------------------------
+
+
+class NoPrivilegeCheckOnUpload(Service):
+    def _rejection(self, device: str, user: str, change: Json) -> str | None:
+        reason = super()._rejection(device, user, change)
+        return None if reason == "privilege" else reason  # bug: trusts the device's check
+
+
+class ErrorNamesLastRow(Service):
+    def upload(self, device: str, user: str, changes: list[Json]) -> list[Json | None]:
+        outcomes = super().upload(device, user, changes)
+        # bug: the error is built after the loop, from the loop variable's last value
+        return [None if o is None else {**o, "row": changes[-1]["row"]} for o in outcomes]
+
+
+class DeleteOfMissingRowSucceeds(Service):
+    def _rejection(self, device: str, user: str, change: Json) -> str | None:
+        if change["kind"] == "delete" and self._row(change["row"]) is None:
+            return None  # bug: "already gone" counts as a successful delete
+        return super()._rejection(device, user, change)
+
+
+class NoOperationLog(Service):
+    def recorded(self, op_id: str) -> str | None:
+        return None  # bug: operation ids are not looked up, a retried upload applies again
+
+
+class AlwaysServerWins(Service):
+    def conflict_policy(self) -> str:
+        return "server_wins"  # bug: the world's client_wins policy is ignored
+
+
+class OwnChangesConflict(Service):
+    def changed_by_others(self, rid: str, base: int, device: str) -> bool:
+        clash = self.db.execute(
+            "SELECT 1 FROM row_changes WHERE row = ? AND number > ?", (rid, base)
+        ).fetchone()
+        return clash is not None  # bug: the device's own earlier changes count as conflicts
+
+
+class ViewChecksOwnTableOnly(Service):
+    def view_available(self, view: Json, tables: set[str]) -> bool:
+        return bool(view["table"] in tables)  # bug: references are not checked
+
+
+class MetadataForEveryTable(Service):
+    def metadata(self) -> Json:
+        found = super().metadata()
+        every = sorted(t["name"] for t in self._kv("tables"))
+        # bug: the device gets the schema of every table, not only of its own
+        found["tables"] = every
+        found["columns"] = {t: self._columns(t) for t in every}
+        found["secured"] = {t: sorted(self._secured(t)) for t in every}
+        return found
+
+
+class OfflineFlagIgnored(Service):
+    def device_tables(self) -> list[str]:
+        modules = {t for m in self._kv("app_modules") for t in m["tables"]}
+        return sorted(t for t in self._kv("profile") if t in modules)  # bug: any module
+
+
+class MineFilterIgnored(Service):
+    def _passes(self, user: str, row_filter: str, owner: str) -> bool:
+        if row_filter == "mine":
+            return True  # bug: "mine" downloads every row the user may read
+        return super()._passes(user, row_filter, owner)

@@ -1,0 +1,233 @@
+"""The mutant zoo: variants of the sample implementation, each with one small, realistic bug
+that breaks one SPEC rule, named after that rule.
+
+A mutant is the sample with one class swapped for a subclass from ``server_bugs`` or
+``device_bugs``; ``factory`` builds an in-process adapter for it. ``family`` is the rule
+family whose property the meta-test (tests/mutants) runs to kill it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from implementations.mutants import device_bugs as dev
+from implementations.mutants import server_bugs as srv
+from implementations.sample.adapter import SampleAdapter
+from implementations.sample.device.client import Device
+from implementations.sample.device.store import DeviceStore
+from implementations.sample.server.service import Service
+
+
+@dataclass(frozen=True)
+class Mutant:
+    #: ``<RULE>.<what goes wrong>``, e.g. ``STALE-1.live-privileges``
+    name: str
+    bug: str
+    family: str
+    classes: dict[str, type[Any]] = field(default_factory=dict)
+
+    @property
+    def rule(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def factory(self) -> SampleAdapter:
+        return SampleAdapter(**self.classes)
+
+
+def _service(cls: type[Service]) -> dict[str, type[Any]]:
+    return {"service_class": cls}
+
+
+def _device(cls: type[Device]) -> dict[str, type[Any]]:
+    return {"device_class": cls}
+
+
+def _store(cls: type[DeviceStore]) -> dict[str, type[Any]]:
+    return {"store_class": cls}
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "PROFILE-1.offline-flag-ignored",
+        "tables of app modules that are not offline-enabled go to the device",
+        "profile",
+        _service(srv.OfflineFlagIgnored),
+    ),
+    Mutant(
+        "PROFILE-3.view-references-unchecked",
+        "a view is available though it references a table outside the device tables",
+        "profile",
+        _service(srv.ViewChecksOwnTableOnly),
+    ),
+    Mutant(
+        "PROFILE-4.metadata-for-every-table",
+        "metadata for tables outside the profile is downloaded",
+        "profile",
+        _service(srv.MetadataForEveryTable),
+    ),
+    Mutant(
+        "PROFILE-5.mine-filter-ignored",
+        "the 'mine' row filter downloads every readable row",
+        "profile",
+        _service(srv.MineFilterIgnored),
+    ),
+    Mutant(
+        "SEC-1.business-unit-as-organization",
+        "Business Unit depth is evaluated as Organization",
+        "security",
+        _service(srv.with_security(srv.BusinessUnitAsOrganization)),
+    ),
+    Mutant(
+        "SEC-1.parent-child-without-grandchildren",
+        "Parent:Child depth reaches child units but not their children",
+        "security",
+        _service(srv.with_security(srv.ParentChildWithoutGrandchildren)),
+    ),
+    Mutant(
+        "SEC-2.first-role-wins",
+        "the first role's grant is used instead of the deepest",
+        "security",
+        _service(srv.with_security(srv.FirstRoleWins)),
+    ),
+    Mutant(
+        "SEC-3.create-needs-write",
+        "create is allowed by the Write privilege instead of Create",
+        "security",
+        _service(srv.with_security(srv.CreateNeedsWrite)),
+    ),
+    Mutant(
+        "SEC-4.sharing-without-privilege",
+        "sharing is honoured for a user without the privilege at User depth",
+        "security",
+        _service(srv.with_security(srv.SharingWithoutPrivilege)),
+    ),
+    Mutant(
+        "SEC-5.every-manager-writes",
+        "managers above the direct one get write and delete too",
+        "security",
+        _service(srv.with_security(srv.EveryManagerWrites)),
+    ),
+    Mutant(
+        "SEC-6.field-security-on-device",
+        "the device refuses edits of secured columns",
+        "security",
+        _device(dev.FieldSecurityOnDevice),
+    ),
+    Mutant(
+        "SEC-7.field-security-not-enforced",
+        "the server lets anyone set secured columns",
+        "security",
+        _service(srv.with_security(srv.NoFieldSecurity)),
+    ),
+    Mutant(
+        "STALE-1.live-privileges",
+        "a privilege change applies on the device before the next sync",
+        "staleness",
+        _device(dev.FreshPrivileges),
+    ),
+    Mutant(
+        "STALE-2.new-rows-shown-early",
+        "newly readable rows are shown before the next sync",
+        "staleness",
+        _device(dev.NewRowsShownEarly),
+    ),
+    Mutant(
+        "STALE-3.lost-rows-hidden-early",
+        "rows no longer readable on the server vanish before the next sync",
+        "staleness",
+        _device(dev.LostRowsHidden),
+    ),
+    Mutant(
+        "STALE-4.snapshot-not-refreshed",
+        "a sync downloads rows but keeps the old privilege snapshot",
+        "staleness",
+        _device(dev.SnapshotKeptAtSync),
+    ),
+    Mutant(
+        "VALID-1.no-privilege-check-on-upload",
+        "the server applies uploaded changes without checking current privileges",
+        "validation",
+        _service(srv.NoPrivilegeCheckOnUpload),
+    ),
+    Mutant(
+        "VALID-2.error-names-wrong-row",
+        "a rejected change's error names the batch's last row",
+        "validation",
+        _service(srv.ErrorNamesLastRow),
+    ),
+    Mutant(
+        "VALID-3.delete-of-missing-row-succeeds",
+        "deleting a row that no longer exists is reported as success",
+        "validation",
+        _service(srv.DeleteOfMissingRowSucceeds),
+    ),
+    Mutant(
+        "VALID-4.rejected-create-kept",
+        "a rejected create stays on the device after the sync",
+        "validation",
+        _device(dev.RejectedCreateKept),
+    ),
+    Mutant(
+        "VALID-4.rejected-update-kept",
+        "a rejected update is not rolled back on the device",
+        "validation",
+        _device(dev.RejectedUpdateKept),
+    ),
+    Mutant(
+        "SYNC-1.pending-count-without-batch",
+        "the pending count leaves out the batch under way",
+        "outbox",
+        _device(dev.PendingCountsQueuedOnly),
+    ),
+    Mutant(
+        "SYNC-2.newest-first-upload",
+        "the outbox is uploaded newest first",
+        "outbox",
+        _store(dev.NewestFirst),
+    ),
+    Mutant(
+        "SYNC-3.edits-during-cycle-lost",
+        "edits made during a sync cycle are dropped when it ends",
+        "outbox",
+        _store(dev.AcknowledgeEverything),
+    ),
+    Mutant(
+        "SYNC-5.retry-applied-twice",
+        "an upload sent again is applied again",
+        "outbox",
+        _service(srv.NoOperationLog),
+    ),
+    Mutant(
+        "SYNC-6.updates-shown-after-sync",
+        "a local update shows only after the server has it",
+        "outbox",
+        _device(dev.UpdatesShownAfterSync),
+    ),
+    Mutant(
+        "SYNC-8.restart-drops-batch",
+        "a restart during a cycle loses the batch under way",
+        "outbox",
+        _store(dev.RestartDropsBatch),
+    ),
+    Mutant(
+        "CONFLICT-1.own-changes-conflict",
+        "the device's own earlier changes count as conflicts",
+        "conflicts",
+        _service(srv.OwnChangesConflict),
+    ),
+    Mutant(
+        "CONFLICT-2.client-wins-as-server-wins",
+        "client_wins behaves as server_wins",
+        "conflicts",
+        _service(srv.AlwaysServerWins),
+    ),
+    Mutant(
+        "DEVICE-1.privilege-before-values",
+        "the device checks privileges before the values of an update",
+        "validation",
+        _device(dev.PrivilegeBeforeValues),
+    ),
+)
+
+MUTANT_BY_NAME = {m.name: m for m in MUTANTS}
