@@ -139,7 +139,8 @@ def between(draw: st.DrawFn, low: int, high: int) -> int:
 def size(draw: st.DrawFn, low: int, high: int) -> int:
     """A count in [low, high] that favours ``high`` (rich worlds find more bugs) and still
     shrinks towards ``low``."""
-    return pick(draw, (low, *range(low, high + 1), high, high))
+    choices: list[int] = [low, *range(low, high + 1), high, high]
+    return pick(draw, choices)
 
 
 def subset(draw: st.DrawFn, items: Sequence[T], min_size: int = 0, max_size: int = 99) -> list[T]:
