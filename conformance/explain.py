@@ -33,7 +33,7 @@ def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) ->
         return ["SEC-1", "SEC-2"]
     world, d = system.world, system.server.directory
     rules: list[str] = []
-    if (row, user) in d.shares:
+    if right in d.shares.get((row, user), frozenset()):
         rules.append("SEC-4")
     if manager_level(world, d, user, server_row.owner) is not None:
         rules.append("SEC-5")
@@ -86,6 +86,8 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
     if "CONFLICT-2" in system.last_rules:
         return ["CONFLICT-2", "VALID-1"]
     usual = ["VALID-1", "SYNC-2", "CONFLICT-1"]
+    if len(changes) > 1:  # several changes to the row: their order decides
+        usual = ["SYNC-2", "VALID-1", "CONFLICT-1"]
     if changes[0].kind == "create":
         return [*usual, "SEC-3"]
     right: RowRight = "write" if changes[0].kind == "update" else "delete"
@@ -200,6 +202,8 @@ def explain_edit(
         return ["DEVICE-1"]
     if "STALE-1" in system.last_rules:
         return ["STALE-1"]
+    if op.get("row") in dev.cache and op.get("row") not in system.server.readable(dev.user):
+        return ["STALE-1", "STALE-3"]  # decided by what the server says now
     cached = op.get("row", "") in dev.cache
     if previous is not None and decision(previous, cached, op) == act_ok != exp_ok:
         return ["STALE-4", "STALE-1"]

@@ -30,8 +30,9 @@ class Family:
     #: whether every world gives the devices at least one table (all but the profile family:
     #: without one, every local operation is refused ``not_offline``)
     device_tables_required: bool = True
-    #: hierarchy security is on this many times as often as off (see strategies.worlds)
-    hierarchy_odds: int = 2
+    #: how strongly worlds favour deep units, manager chains and hierarchy security
+    #: (see strategies.worlds)
+    depth_odds: int = 2
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -60,7 +61,7 @@ FAMILIES: tuple[Family, ...] = (
         "privilege evaluation: depths, roles, sharing, hierarchy, field security",
         ("SEC",),
         EDITS * 2 + (SYNC,) * 5 + PRIVILEGE_EVENTS + ("server_create",),
-        hierarchy_odds=8,
+        depth_odds=8,
     ),
     Family(
         "staleness",

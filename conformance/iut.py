@@ -42,7 +42,10 @@ def resolve(spec: str | None) -> IUT:
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise IUTSpecError(f"--iut {spec!r}: cannot import {module_name!r}: {exc}") from exc
-        found = getattr(module, attr, None)
+        try:
+            found = getattr(module, attr)
+        except AttributeError as exc:
+            raise IUTSpecError(f"--iut {spec!r}: {exc}") from exc
         if not callable(found):
             raise IUTSpecError(f"--iut {spec!r}: {module_name}.{attr} is not a callable factory")
         factory = found

@@ -31,6 +31,7 @@ from conformance.strategies import (
     TABLE_NAMES,
     column_values,
     draw_event,
+    index_strategy,
     pick,
     update_values,
     worlds,
@@ -244,6 +245,12 @@ class _Engine:
             return rows[row].table if row in rows else None
 
         targets = aimed(sorted(rows), ["ghost"])
+        # a row a device has a pending change for is where a server-side change conflicts
+        pending = sorted(
+            {ch.row for dev in self.model.devices.values() for ch in dev.pending()} & set(rows)
+        )
+        if pending and draw(index_strategy(3)) < 2:  # two times in three
+            targets = pending
         return draw_event(draw, self.world, kind, targets, table_of, lambda: self.fresh("s"))
 
 
@@ -281,7 +288,7 @@ def machine_for(
         capabilities=capabilities,
         min_devices=family.min_devices,
         device_tables_required=family.device_tables_required,
-        hierarchy_odds=family.hierarchy_odds,
+        depth_odds=family.depth_odds,
     )
     kinds = tuple(k for k in family.kinds if k != "restart" or "restart" in capabilities)
     family = dataclasses.replace(family, kinds=kinds)
@@ -328,7 +335,11 @@ def run_family(
         with shrink_budget(profile), no_local_constants():
             run_state_machine_as_test(machine, settings=settings_for(profile))
     except ConformanceFailure as failure:
+        from conformance.minimize import minimize
+
         failure.mismatch.seed = seed
+        failure.mismatch = minimize(failure.mismatch, factory)
+        failure.args = (failure.mismatch.describe(),)
         stats.outcome, stats.mismatch = "failed", failure.mismatch
         stats.message = str(failure).splitlines()[0]
         if seed is not None:

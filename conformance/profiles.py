@@ -15,9 +15,9 @@ from hypothesis.internal.constants_ast import Constants
 #: profile -> (examples per family, maximum steps per example, test cases tried at most while
 #: shrinking one failure)
 PROFILES: dict[str, tuple[int, int, int]] = {
-    "dev": (25, 20, 200),
-    "ci": (150, 30, 500),
-    "deep": (3000, 60, 5000),
+    "dev": (25, 20, 20),
+    "ci": (150, 30, 50),
+    "deep": (3000, 60, 1000),
 }
 DEFAULT_PROFILE = "ci"
 

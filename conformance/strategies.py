@@ -54,6 +54,7 @@ _DEPTH_WEIGHTS: tuple[Depth, ...] = (
     "business_unit",
     "business_unit",
     "parent_child",
+    "parent_child",
     "organization",
 )
 depths: st.SearchStrategy[Depth] = st.sampled_from(_DEPTH_WEIGHTS)
@@ -174,19 +175,22 @@ def worlds(
     capabilities: frozenset[str] = ALL_CAPABILITIES,
     min_devices: int = 1,
     device_tables_required: bool = False,
-    hierarchy_odds: int = 2,
+    depth_odds: int = 2,
 ) -> WorldSpec:
     """A small random world that satisfies WORLD-1, using only what ``capabilities`` allow:
     without ``server_wins`` the policy is ``client_wins``; without ``hierarchy`` hierarchy
     security is off; without ``field_security`` every user may set every secured column;
     without ``multiple_devices_per_user`` each device has its own user. With
-    ``device_tables_required`` the devices get at least one table (PROFILE-1). Hierarchy
-    security is on ``hierarchy_odds`` times as often as off, and deeper than one level as
-    often."""
+    ``device_tables_required`` the devices get at least one table (PROFILE-1).
+
+    ``depth_odds`` says how strongly worlds favour deep structures, where depths and the
+    hierarchy matter: unit trees that are chains, user i in unit i, managers in a chain,
+    rows owned low in it, the top user holding a device, hierarchy security on (``depth_odds``
+    to 1) and deeper than one level."""
     bus: list[BusinessUnitSpec] = [{"id": "bu0", "parent": None}]
     for i in range(1, size(draw, 1, 4)):
         # deep trees are likelier than flat ones (Parent:Child depth needs grandchildren)
-        parent = pick(draw, (i - 1, i - 1, *range(i)))
+        parent = pick(draw, ((i - 1,) * depth_odds + tuple(range(i))))
         bus.append({"id": f"bu{i}", "parent": f"bu{parent}"})
     bu_ids = [b["id"] for b in bus]
 
@@ -204,9 +208,14 @@ def worlds(
         users.append(
             {
                 "id": f"u{i}",
-                "business_unit": pick(draw, bu_ids),
+                # user i mostly sits in unit i: the manager chain follows the unit tree
+                "business_unit": pick(
+                    draw, (bu_ids[min(i, len(bu_ids) - 1)],) * depth_odds + tuple(bu_ids)
+                ),
                 # chains of managers are likelier than random trees (SEC-5 needs depth)
-                "manager": pick(draw, [None, *([f"u{i - 1}"] * 4 if i else []), *users_so_far]),
+                "manager": pick(
+                    draw, [None, *([f"u{i - 1}"] * 2 * depth_odds if i else []), *users_so_far]
+                ),
                 "roles": subset(draw, role_ids, 1, 2),
             }
         )
@@ -247,7 +256,8 @@ def worlds(
             {
                 "id": f"row{i}",
                 "table": table["name"],
-                "owner": pick(draw, user_ids),
+                # rows mostly belong to users below others (depths and hierarchy matter)
+                "owner": pick(draw, (*user_ids, *user_ids[2:] * (depth_odds // 2))),
                 "values": draw(column_values(table)),
             }
         )
@@ -270,7 +280,8 @@ def worlds(
     if "multiple_devices_per_user" in capabilities:
         # the top of the manager chain holds a device more often than not (SEC-5)
         device_users = [
-            pick(draw, (*user_ids, user_ids[0])) for _ in range(between(draw, min_devices, 3))
+            pick(draw, (*user_ids, *user_ids[:1] * depth_odds))
+            for _ in range(between(draw, min_devices, 3))
         ]
     else:
         device_users = subset(draw, user_ids, min(max(min_devices, 1), len(user_ids)), 3)
@@ -287,9 +298,8 @@ def worlds(
         "rows": rows,
         "shares": shares,
         "hierarchy": {
-            "enabled": "hierarchy" in capabilities
-            and pick(draw, (True,) * hierarchy_odds + (False,)),
-            "depth": pick(draw, (1, *(2, 3) * hierarchy_odds)),
+            "enabled": "hierarchy" in capabilities and pick(draw, (True,) * depth_odds + (False,)),
+            "depth": pick(draw, (1, *(2, 3) * depth_odds)),
         },
         "app_modules": modules,
         "profile": profile,

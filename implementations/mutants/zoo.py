@@ -171,7 +171,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "VALID-4.rejected-update-kept",
         "a rejected update is not rolled back on the device",
-        "validation",
+        "conflicts",
         _device(dev.RejectedUpdateKept),
     ),
     Mutant(
