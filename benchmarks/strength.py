@@ -1,9 +1,10 @@
 """Suite strength: run each mutant of the zoo until the suite kills it.
 
-Run on demand (not a test): ``python benchmarks/strength.py [--profile ci] [--seed N]
-[--jobs 1] [--only NAME ...]``. For each mutant it records whether it was killed, whether the
-failure named the mutant's rule, the examples and seconds until the first failure, and the
-length of the shrunk counterexample. Writes ``reports/benchmarks/strength.json`` and
+Run on demand (not a test): ``python benchmarks/strength.py [--profile ci] [--seed N ...]
+[--jobs 1] [--only NAME ...]`` (several seeds give each mutant's kill rate). For each
+mutant and seed it records whether it was killed, whether the failure named the mutant's
+rule, the examples and seconds until the first failure, and the length of the shrunk
+counterexample. Writes ``reports/benchmarks/strength.json`` and
 ``strength.md``. Targets (issue 5): every mutant killed, median time-to-kill under 10 s on
 one core (``--jobs 1``), median shrunk counterexample of at most 6 steps.
 """
@@ -58,7 +59,8 @@ def _median(values: list[float]) -> float | None:
 def markdown(result: dict[str, Any]) -> str:
     s = result["summary"]
     lines = [
-        f"# Suite strength ({result['profile']} profile, seed {result['seed']}, "
+        f"# Suite strength ({result['profile']} profile, seed(s) "
+        f"{', '.join(map(str, result['seed']))}, "
         f"{result['jobs']} job(s))",
         "",
         f"- killed: {s['killed']}/{s['mutants']}; failure named the mutant's rule: "
@@ -68,12 +70,14 @@ def markdown(result: dict[str, Any]) -> str:
         f"{s['median_seconds_with_shrinking']} s",
         f"- median shrunk counterexample: {s['median_shrunk_steps']} steps",
         "",
-        "| mutant | family | killed | rules named | examples | s to kill | shrunk steps | s |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
+        "| mutant | seed | family | killed | rules named | examples | s to kill | shrunk steps "
+        "| s |",
+        "| --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for r in result["mutants"]:
         lines.append(
-            f"| {r['mutant']} | {r['family']} | {'yes' if r['killed'] else '**no**'} | "
+            f"| {r['mutant']} | {r['seed']} | {r['family']} | "
+            f"{'yes' if r['killed'] else '**no**'} | "
             f"{', '.join(r['rules'][:4])} | {r['examples_to_kill']} | {r['seconds_to_kill']} | "
             f"{r['shrunk_steps']} | {r['seconds']} |"
         )
@@ -83,7 +87,9 @@ def markdown(result: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profile", default="ci")
-    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--seed", type=int, nargs="+", default=[2026], help="one or more seeds (kill rate)"
+    )
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--only", nargs="*", default=None, help="mutant names")
     parser.add_argument("--out", type=Path, default=Path("reports/benchmarks"))
@@ -94,14 +100,15 @@ def main() -> None:
         sys.exit(f"unknown mutant(s): {', '.join(unknown)}")
     started = time.perf_counter()
     rows: list[dict[str, Any]] = []
+    jobs = [(n, seed) for n in names for seed in args.seed]
     with ProcessPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(kill_one, n, args.profile, args.seed) for n in names]
-        for i, future in enumerate(futures, 1):
-            row = future.result()
+        futures = [pool.submit(kill_one, n, args.profile, seed) for n, seed in jobs]
+        for i, ((_, seed), future) in enumerate(zip(jobs, futures, strict=True), 1):
+            row = {**future.result(), "seed": seed}
             rows.append(row)
             mark = "killed" if row["killed"] else "SURVIVED"
             print(
-                f"[{i}/{len(names)}] {row['mutant']}: {mark} "
+                f"[{i}/{len(jobs)}] {row['mutant']} (seed {seed}): {mark} "
                 f"({row['seconds_to_kill']} s, {row['shrunk_steps']} steps, "
                 f"rules {', '.join(row['rules'][:3])})",
                 flush=True,

@@ -12,8 +12,15 @@ from typing import Any
 
 from models import ModelSystem
 from models.profile import metadata_tables, passes_filter
-from models.records import Operation, RowRight
-from models.security import Snapshot, can_create, depth_of, manager_level, row_rights
+from models.records import DEPTHS, Operation, RowRight
+from models.security import (
+    Snapshot,
+    can_create,
+    depth_covers,
+    depth_of,
+    manager_level,
+    row_rights,
+)
 from models.server import Change
 
 _REASON_RULES = {
@@ -25,24 +32,26 @@ _REASON_RULES = {
 
 
 def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -> list[str]:
-    """The security rules deciding ``user``'s ``right`` on ``row``, the most specific first:
-    a share (SEC-4), the manager hierarchy (SEC-5), several roles granting different depths
-    (SEC-2), then depth by business unit (SEC-1, WORLD-2)."""
+    """The security rules deciding ``user``'s ``right`` on ``row``, the most specific first.
+    When the user's depth reaches the row, depth decides (SEC-1), or the deepest of several
+    roles' grants (SEC-2) when another role's would not reach it; otherwise a share (SEC-4)
+    or the manager hierarchy (SEC-5) is what could grant it, then depth (SEC-1)."""
     server_row = system.server.rows.get(row)
     if server_row is None:
         return ["SEC-1", "SEC-2"]
-    world, d = system.world, system.server.directory
+    world, d, owner = system.world, system.server.directory, server_row.owner
+    grants = [
+        DEPTHS.index(d.role_privileges[role].get((server_row.table, right), "none"))
+        for role in sorted(d.user_roles[user])
+    ]
+    reach = [depth_covers(world, d, user, level, owner) for level in grants]
+    if any(reach):
+        return ["SEC-2", "SEC-1", "WORLD-2"] if not all(reach) else ["SEC-1", "WORLD-2"]
     rules: list[str] = []
     if right in d.shares.get((row, user), frozenset()):
         rules.append("SEC-4")
-    if manager_level(world, d, user, server_row.owner) is not None:
+    if manager_level(world, d, user, owner) is not None:
         rules.append("SEC-5")
-    grants = {
-        d.role_privileges[role].get((server_row.table, right), "none")
-        for role in d.user_roles[user]
-    }
-    if len(grants) > 1:
-        rules.append("SEC-2")
     return [*rules, "SEC-1", "WORLD-2"]
 
 
@@ -86,8 +95,12 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
     if "CONFLICT-2" in system.last_rules:
         return ["CONFLICT-2", "VALID-1"]
     usual = ["VALID-1", "SYNC-2", "CONFLICT-1"]
-    if len(changes) > 1:  # several changes to the row: their order decides
+    if len(changes) > 1:  # several changes to the row: their order decides, or, under
+        # server_wins, whether the device's own earlier change counts as a conflict
         usual = ["SYNC-2", "VALID-1", "CONFLICT-1"]
+        updates = sum(ch.kind == "update" for ch in changes)
+        if system.world.conflict_policy == "server_wins" and updates > 1:
+            usual = ["CONFLICT-1", "SYNC-2", "VALID-1"]
     if changes[0].kind == "create":
         return [*usual, "SEC-3"]
     right: RowRight = "write" if changes[0].kind == "update" else "delete"
@@ -178,11 +191,12 @@ def _refused_for(result: Any, reason: str) -> bool:
 
 
 def explain_edit(
-    system: ModelSystem, op: Operation, expected: Any, actual: Any, previous: Snapshot | None
+    system: ModelSystem, op: Operation, expected: Any, actual: Any, previous: list[Snapshot]
 ) -> list[str]:
     """Why a local edit was decided otherwise than the model decided it, when privileges are
     involved: field security checked on the device (SEC-6), live privileges (STALE-1), the
-    snapshot of an earlier sync (STALE-4), or a snapshot computed wrongly (SEC-x)."""
+    snapshot of an earlier sync (STALE-4; ``previous`` are the device's earlier snapshots),
+    or a snapshot computed wrongly (SEC-x)."""
     dev = system.devices.get(op.get("device", ""))
     if dev is None:
         return []
@@ -200,19 +214,25 @@ def explain_edit(
         return ["SEC-6", "STALE-1"]
     if not exp_ok and not act_ok:  # refused both, for different reasons: the order of checks
         return ["DEVICE-1"]
+    right: RowRight = "write" if op["kind"] == "update" else "delete"
+    # when the server would decide otherwise now, the device may have asked it (STALE-1), or
+    # computed the snapshot's rights wrongly: a share or a manager is then the suspect
+    involved = (
+        [] if op["kind"] == "create" else security_rules(system, dev.user, op.get("row", ""), right)
+    )
+    special = [r for r in involved if r in ("SEC-4", "SEC-5")]
     if "STALE-1" in system.last_rules:
-        return ["STALE-1"]
+        return ["STALE-1", *special]
     if op.get("row") in dev.cache and op.get("row") not in system.server.readable(dev.user):
-        return ["STALE-1", "STALE-3"]  # decided by what the server says now
+        return ["STALE-1", "STALE-3", *special]  # decided by what the server says now
     cached = op.get("row", "") in dev.cache
-    if previous is not None and decision(previous, cached, op) == act_ok != exp_ok:
-        return ["STALE-4", "STALE-1"]
+    if any(decision(earlier, cached, op) == act_ok != exp_ok for earlier in previous):
+        return ["STALE-4", "STALE-1"]  # the decision of a snapshot an earlier sync replaced
     if op["kind"] == "create":
         d = system.server.directory
         granted = depth_of(system.world, d, dev.user, op["table"], "create")
         return ["SEC-3", "SEC-2" if len(d.user_roles[dev.user]) > 1 and granted else "SEC-1"]
-    right: RowRight = "write" if op["kind"] == "update" else "delete"
-    return [*security_rules(system, dev.user, op.get("row", ""), right), "STALE-1"]
+    return [*involved, "STALE-1"]
 
 
 def explain_tables(system: ModelSystem, actual: Any) -> list[str]:
@@ -221,5 +241,6 @@ def explain_tables(system: ModelSystem, actual: Any) -> list[str]:
     (PROFILE-4)."""
     expected = set(metadata_tables(system.world))
     shown = set(actual) if isinstance(actual, list) else set()
-    wrong = (shown ^ expected) & set(system.world.profile)
-    return ["PROFILE-1", "PROFILE-4"] if wrong else ["PROFILE-4", "PROFILE-1"]
+    if shown - expected - set(system.world.profile):  # a table the profile does not have
+        return ["PROFILE-4", "PROFILE-1"]
+    return ["PROFILE-1", "PROFILE-4"]

@@ -33,6 +33,9 @@ class Family:
     #: how strongly worlds favour deep units, manager chains and hierarchy security
     #: (see strategies.worlds)
     depth_odds: int = 2
+    #: this many times as many examples, each this many times shorter: for families whose
+    #: bugs show in the world more than in long programs (see profiles.settings_for)
+    worlds_scale: int = 1
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -55,6 +58,7 @@ FAMILIES: tuple[Family, ...] = (
         ("PROFILE",),
         EDITS + ("read", "read", SYNC, SYNC) + CYCLE + ("move_user", "reassign", "server_create"),
         device_tables_required=False,
+        worlds_scale=4,
     ),
     Family(
         "security",
@@ -62,6 +66,7 @@ FAMILIES: tuple[Family, ...] = (
         ("SEC",),
         EDITS * 2 + (SYNC,) * 5 + PRIVILEGE_EVENTS + ("server_create",),
         depth_odds=8,
+        worlds_scale=4,
     ),
     Family(
         "staleness",

@@ -29,17 +29,17 @@ from conformance.stats import FamilyStats
 from conformance.strategies import (
     TABLE_BY_NAME,
     TABLE_NAMES,
-    column_values,
     draw_event,
     index_strategy,
     pick,
-    update_values,
+    pooled_row,
+    pooled_update,
     worlds,
 )
 from models import ModelSystem
 from models.profile import device_tables
 from models.records import DEVICE_EDIT_KINDS, Operation, WorldSpec
-from models.security import Snapshot
+from models.security import Snapshot, manager_level
 from models.server import Change
 
 T = TypeVar("T")
@@ -68,8 +68,8 @@ class _Engine:
         self.counter = 0
         #: the model's batch of the cycle being ended (for explaining its errors)
         self.batch: list[Change] = []
-        #: each device's privilege snapshot before its last completed sync (STALE-4)
-        self.previous: dict[str, Snapshot] = {}
+        #: each device's privilege snapshots replaced by its completed syncs (STALE-4)
+        self.previous: dict[str, list[Snapshot]] = {}
 
     def start(self, world: WorldSpec) -> None:
         self.stats.examples += 1
@@ -86,7 +86,7 @@ class _Engine:
         device = self.model.devices.get(op.get("device", ""))
         if op["kind"] == "sync_end" and device is not None and device.in_flight is not None:
             self.batch = list(device.in_flight)
-            self.previous[device.id] = device.snapshot
+            self.previous.setdefault(device.id, []).append(device.snapshot)
         expected = self.model.apply(op)
         actual = self.iut.apply(copy.deepcopy(op))
         self.stats.steps += 1
@@ -157,7 +157,7 @@ class _Engine:
         if kind == "sync_start" and parts[0] == "server" and len(parts) >= 2 and op:
             return explain_upload(self.model, op.get("device", ""), parts[1])
         if op is not None and kind in DEVICE_EDIT_KINDS and parts[0] == "result":
-            previous = self.previous.get(op.get("device", ""))
+            previous = self.previous.get(op.get("device", ""), [])
             if "privilege" in (_reason(expected), _reason(actual)):
                 return explain_edit(self.model, op, expected, actual, previous)
         return None
@@ -179,46 +179,54 @@ class _Engine:
         return f"{prefix}{self.counter}"
 
     def draw_operations(self, draw: st.DrawFn) -> list[Operation]:
-        """One step's operations: one, or the two of a whole cycle (``families.SYNC``)."""
+        """One step's operations: one, or the two of a whole cycle (``families.SYNC``).
+
+        The kind and the device come from one choice (every Hypothesis choice costs time),
+        over lists that stay the same for the whole example (so that shrinking, which
+        deletes steps, does not change what a later step's choice means)."""
         assert self.model is not None and self.world is not None
-        kind = pick(draw, self.family.kinds)
+        kinds, devices = self.family.kinds, sorted(self.model.devices)
+        code = draw(index_strategy(len(kinds) * len(devices)))
+        kind, device = kinds[code // len(devices)], devices[code % len(devices)]
         if kind == SYNC:
-            device = pick(draw, sorted(self.model.devices))
             return [
                 {"kind": "sync_start", "device": device},
                 {"kind": "sync_end", "device": device},
             ]
-        return [self.draw_operation(draw, kind)]
+        return [self.draw_operation(draw, kind, device)]
 
-    def draw_operation(self, draw: st.DrawFn, kind: str) -> Operation:
+    def draw_operation(self, draw: st.DrawFn, kind: str, device: str) -> Operation:
         assert self.model is not None and self.world is not None
         invalid = kind.endswith(INVALID_SUFFIX)
         kind = kind.removesuffix(INVALID_SUFFIX)
         if kind in ("create", "update", "delete", "read", "sync_start", "sync_end", "restart"):
-            op = self._device_op(draw, kind)
+            op = self._device_op(draw, kind, device)
             if invalid and "values" in op:  # a value no column schema allows (WORLD-3)
                 op["values"] = {**op["values"], pick(draw, sorted(op["values"])): {"bad": True}}
             return op
         return self._event(draw, kind)
 
-    def _device_op(self, draw: st.DrawFn, kind: str) -> Operation:
+    def _device_op(self, draw: st.DrawFn, kind: str, device: str) -> Operation:
         assert self.model is not None
-        devices = sorted(self.model.devices)
         if kind in ("sync_start", "sync_end"):
-            # mostly aim a cycle step at a device where it does something
+            # a cycle step goes to a device where it does something, when there is one: the
+            # first such device from the one drawn on
             in_cycle = kind == "sync_end"
-            ready = [
-                d for d in devices if (self.model.devices[d].in_flight is not None) == in_cycle
-            ]
-            devices = aimed(ready, devices)
-        device = pick(draw, devices)
+            devices = sorted(self.model.devices)
+            start = devices.index(device)
+            for d in devices[start:] + devices[:start]:
+                if (self.model.devices[d].in_flight is not None) == in_cycle:
+                    device = d
+                    break
         op: Operation = {"kind": kind, "device": device}
         if kind in ("sync_start", "sync_end", "restart"):
             return op
-        visible = self.model.devices[device].visible()
         if kind in ("update", "delete"):
+            visible = self.model.devices[device].visible()
             # mostly a row the device shows; sometimes any row the server has, or none
             shown = [(visible[r][0], r) for r in sorted(visible)]
+            # and rows whose rights come from a share or a manager, where rules meet
+            shown += [t_r for t_r in shown if self.related(device, t_r[1])] * 2
             rows = self.model.server.rows
             elsewhere = [(rows[r].table, r) for r in sorted(rows)] + [
                 (t, "ghost") for t in TABLE_NAMES
@@ -231,11 +239,22 @@ class _Engine:
             return op
         if kind == "create":
             op["row"] = self.fresh("n")
-            op["values"] = draw(column_values(TABLE_BY_NAME[op["table"]]))
+            op["values"] = pooled_row(draw, TABLE_BY_NAME[op["table"]])
         elif kind == "update":
-            op["values"] = draw(update_values(TABLE_BY_NAME[op["table"]]))
+            op["values"] = pooled_update(draw, TABLE_BY_NAME[op["table"]])
         op["op_id"] = self.fresh("op")
         return op
+
+    def related(self, device: str, row: str) -> bool:
+        """Whether the device's user holds a share of ``row`` or manages its owner."""
+        assert self.model is not None
+        user, server_row = self.model.devices[device].user, self.model.server.rows.get(row)
+        d = self.model.server.directory
+        if server_row is None:
+            return False
+        return (row, user) in d.shares or manager_level(
+            self.model.world, d, user, server_row.owner
+        ) is not None
 
     def _event(self, draw: st.DrawFn, kind: str) -> Operation:
         assert self.model is not None and self.world is not None
@@ -300,12 +319,13 @@ def machine_for(
 
         @initialize(world=world_strategy)
         def setup(self, world: WorldSpec) -> None:
+            _CURRENT.set(self.engine)  # the steps' operations are drawn from this engine
             self.engine.start(world)
 
-        @rule(data=st.data())
-        def step(self, data: st.DataObject) -> None:
-            _CURRENT.set(self.engine)
-            for op in data.draw(_OPERATIONS, label="operations"):
+        @rule(operations=_OPERATIONS)
+        def step(self, operations: list[Operation]) -> None:
+            stats.rule_steps += 1
+            for op in operations:
                 self.engine.step(op)
 
         def teardown(self) -> None:
@@ -322,18 +342,22 @@ def run_family(
     profile: str,
     seed: int | None = None,
     stats: FamilyStats | None = None,
+    part: tuple[int, int] | None = None,
 ) -> FamilyStats:
     """Run one family's property; return its stats. A conformance failure is recorded in
     the stats (``outcome`` failed, ``mismatch`` the minimal program) and raised. The same
-    seed generates the same examples."""
+    seed generates the same examples. ``part`` (i, n) runs the i-th of n parts of the
+    profile's examples, each with a seed of its own (so that workers can share a family)."""
     stats = stats or FamilyStats(family.name)
     machine = machine_for(family, factory, capabilities, stats)
     if seed is not None:
-        machine = hypothesis_seed(seed)(machine)
+        machine = hypothesis_seed(seed if part is None else seed * 1000 + part[0])(machine)
     started = stats.started = time.perf_counter()
     try:
         with shrink_budget(profile), no_local_constants():
-            run_state_machine_as_test(machine, settings=settings_for(profile))
+            parts = part[1] if part is not None else 1
+            shape = settings_for(profile, parts, family.worlds_scale)
+            run_state_machine_as_test(machine, settings=shape)
     except ConformanceFailure as failure:
         from conformance.minimize import minimize
 

@@ -12,6 +12,9 @@ same rule. Deterministic, and bounded by a number of replays.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from conformance.adapter import AdapterFactory
 from conformance.compare import Mismatch
@@ -87,25 +90,75 @@ def _without_each(ops: list[Operation]) -> list[list[Operation]]:
 def _smaller_worlds(
     world: WorldSpec, ops: list[Operation]
 ) -> list[tuple[WorldSpec, list[Operation]]]:
-    """The world without one device (and its operations), view, share or row (and its
-    shares)."""
+    """Simpler worlds, each one change away: without a device (and its operations), a view,
+    a share, a row, a user (and what is theirs), a role, a unit, an app module or a profile
+    table; with hierarchy security off. A candidate that breaks WORLD-1 fails to replay and is
+    dropped."""
     found: list[tuple[WorldSpec, list[Operation]]] = []
+
+    def variant(change: Callable[[Any], None], keep: list[Operation] = ops) -> None:
+        smaller: Any = copy.deepcopy(world)
+        change(smaller)
+        if smaller != world:
+            found.append((smaller, keep))
+
     if len(world["devices"]) > 1:
         for device in world["devices"]:
-            smaller = copy.deepcopy(world)
-            smaller["devices"] = [d for d in world["devices"] if d != device]
-            found.append((smaller, [op for op in ops if op.get("device") != device["id"]]))
+            left = [op for op in ops if op.get("device") != device["id"]]
+            variant(partial(_drop, key="devices", entry=device), left)
     for view in world["views"]:
-        smaller = copy.deepcopy(world)
-        smaller["views"] = [v for v in world["views"] if v != view]
-        found.append((smaller, ops))
+        variant(partial(_drop, key="views", entry=view))
     for share in world["shares"]:
-        smaller = copy.deepcopy(world)
-        smaller["shares"] = [s for s in world["shares"] if s != share]
-        found.append((smaller, ops))
+        variant(partial(_drop, key="shares", entry=share))
     for row in world["rows"]:
-        smaller = copy.deepcopy(world)
-        smaller["rows"] = [r for r in world["rows"] if r != row]
-        smaller["shares"] = [s for s in world["shares"] if s["row"] != row["id"]]
-        found.append((smaller, ops))
+        variant(partial(_drop_row, row=row["id"]))
+    held = {d["user"] for d in world["devices"]}
+    for user in world["users"][::-1]:
+        if user["id"] not in held:
+            variant(partial(_drop_user, user=user["id"]))
+    for role in world["roles"][::-1]:
+        variant(partial(_drop_role, role=role["id"]))
+    for unit in world["business_units"][::-1]:
+        variant(partial(_drop, key="business_units", entry=unit))
+    for module in world["app_modules"][1:]:
+        variant(partial(_drop, key="app_modules", entry=module))
+    for table in list(world["profile"])[1:]:
+        variant(partial(_drop_table, table=table))
+    if world["hierarchy"]["enabled"]:
+        variant(_no_hierarchy)
     return found
+
+
+def _drop_table(world: Any, table: str) -> None:
+    world["profile"].pop(table)
+
+
+def _no_hierarchy(world: Any) -> None:
+    world["hierarchy"]["enabled"] = False
+
+
+def _drop(world: Any, key: str, entry: Any) -> None:
+    world[key] = [e for e in world[key] if e != entry]
+
+
+def _drop_row(world: Any, row: str) -> None:
+    world["rows"] = [r for r in world["rows"] if r["id"] != row]
+    world["shares"] = [s for s in world["shares"] if s["row"] != row]
+
+
+def _drop_user(world: Any, user: str) -> None:
+    for row in [r["id"] for r in world["rows"] if r["owner"] == user]:
+        _drop_row(world, row)
+    world["users"] = [u for u in world["users"] if u["id"] != user]
+    for u in world["users"]:
+        if u["manager"] == user:
+            u["manager"] = None
+    world["shares"] = [s for s in world["shares"] if s["user"] != user]
+    for fp in world["field_permissions"]:
+        fp["users"] = [u for u in fp["users"] if u != user]
+
+
+def _drop_role(world: Any, role: str) -> None:
+    world["roles"] = [r for r in world["roles"] if r["id"] != role]
+    for u in world["users"]:
+        u["roles"] = [r for r in u["roles"] if r != role]

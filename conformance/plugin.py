@@ -44,7 +44,10 @@ class _Session:
         for name, value in report.user_properties:
             if name == STATS_PROPERTY and report.when == "call":
                 stats = FamilyStats.from_json(json.loads(str(value)))
-                self.families[stats.family] = stats
+                if stats.family in self.families:  # another part of the family
+                    self.families[stats.family].merge(stats)
+                else:
+                    self.families[stats.family] = stats
                 reporter = self.config.pluginmanager.get_plugin("terminalreporter")
                 if reporter is not None:
                     reporter.write_line(

@@ -22,12 +22,16 @@ PROFILES: dict[str, tuple[int, int, int]] = {
 DEFAULT_PROFILE = "ci"
 
 
-def settings_for(profile: str) -> settings:
-    """The Hypothesis settings of a profile. No example database: a run depends on its seed
-    alone, so every failure can be replayed from the seed it prints."""
+def settings_for(profile: str, parts: int = 1, worlds_scale: int = 1) -> settings:
+    """The Hypothesis settings of a profile (for one of ``parts`` equal parts of a family's
+    examples; ``worlds_scale`` times as many examples, each that many times shorter). No
+    example database: a run depends on its seed alone, so every failure can be replayed from
+    the seed it prints."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
     examples, steps, _ = PROFILES[profile]
+    examples = -(-examples * worlds_scale // parts)
+    steps = max(1, steps // worlds_scale)
     return settings(
         max_examples=examples,
         stateful_step_count=steps,

@@ -17,7 +17,10 @@ from conformance.compare import Mismatch
 class FamilyStats:
     family: str
     examples: int = 0
+    #: operations applied (a whole-cycle step applies two)
     steps: int = 0
+    #: steps Hypothesis ran (rule invocations of the state machine)
+    rule_steps: int = 0
     seconds: float = 0.0
     #: rule ID -> number of steps (or setups) that exercised it
     hits: Counter[str] = field(default_factory=Counter)
@@ -29,11 +32,24 @@ class FamilyStats:
     #: ``time.perf_counter()`` when the run started (not serialised)
     started: float = 0.0
 
+    def merge(self, other: FamilyStats) -> None:
+        """Add another part of the same family's run (see ``machine.run_family``)."""
+        self.examples += other.examples
+        self.steps += other.steps
+        self.rule_steps += other.rule_steps
+        self.seconds += other.seconds
+        self.hits.update(other.hits)
+        rank = {"passed": 0, "skipped": 0, "error": 1, "failed": 2}
+        if rank.get(other.outcome, 0) > rank.get(self.outcome, 0):
+            self.outcome, self.message = other.outcome, other.message
+            self.mismatch, self.first_failure = other.mismatch, other.first_failure
+
     def to_json(self) -> dict[str, Any]:
         return {
             "family": self.family,
             "examples": self.examples,
             "steps": self.steps,
+            "rule_steps": self.rule_steps,
             "seconds": round(self.seconds, 3),
             "hits": dict(sorted(self.hits.items())),
             "outcome": self.outcome,
@@ -65,6 +81,7 @@ class FamilyStats:
             family=data["family"],
             examples=data["examples"],
             steps=data["steps"],
+            rule_steps=data.get("rule_steps", 0),
             seconds=data["seconds"],
             hits=Counter(data["hits"]),
             outcome=data["outcome"],

@@ -9,10 +9,13 @@ Hypothesis). Ids are plain patterned strings: the generator never relies on ``fo
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Sequence
 from functools import cache
+from math import prod
 from typing import Any, TypeVar
 
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
@@ -118,36 +121,110 @@ def _update_values(name: str) -> st.SearchStrategy[Any]:
     return values()
 
 
+def _value_pool(schema: dict[str, Any]) -> list[Any]:
+    """Up to POOL_SIZE distinct values for a column schema, from hypothesis-jsonschema, the
+    same in every process (a derandomized collection run; simplest values first)."""
+    found: list[Any] = []
+
+    @settings(
+        derandomize=True,
+        max_examples=POOL_SIZE + 8,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    @given(from_schema(generation_schema(schema)))
+    def collect(value: Any) -> None:
+        if value not in found:
+            found.append(value)
+
+    collect()
+    return found[:POOL_SIZE]
+
+
+POOL_SIZE = 32
+#: (table, column) -> valid values, for the rows of generated worlds; built at import (about
+#: 0.3 s), outside any Hypothesis test
+VALUE_POOLS: dict[tuple[str, str], list[Any]] = {
+    (t["name"], c): _value_pool(schema) for t in TABLES for c, schema in t["columns"].items()
+}
+
+
+def pooled_row(draw: Source, table: TableSpec) -> dict[str, Any]:
+    """A valid value for every column, from the pools, in one choice."""
+    columns = list(table["columns"])
+    found = pick_each(draw, *(VALUE_POOLS[(table["name"], c)] for c in columns))
+    return dict(zip(columns, found, strict=True))
+
+
+def pooled_update(draw: Source, table: TableSpec) -> dict[str, Any]:
+    """A non-empty subset of the columns with valid values, from the pools, in one choice."""
+    columns = list(table["columns"])
+    chosen, *found = pick_each(
+        draw, subsets(tuple(columns), 1), *(VALUE_POOLS[(table["name"], c)] for c in columns)
+    )
+    return {c: v for c, v in zip(columns, found, strict=True) if c in chosen}
+
+
 @cache
 def index_strategy(n: int) -> st.SearchStrategy[int]:
     return st.integers(0, n - 1)
 
 
-_BOOL = st.booleans()
+#: where choices come from: Hypothesis (a draw function) or a seeded ``random.Random``
+Source = st.DrawFn | random.Random
 
 
-def pick(draw: st.DrawFn, items: Sequence[T]) -> T:
+def index(source: Source, n: int) -> int:
+    """A number in [0, n): one Hypothesis choice (shrinking towards 0), or a random one."""
+    if isinstance(source, random.Random):
+        return source.randrange(n)
+    return int(source(index_strategy(n)))
+
+
+def pick(draw: Source, items: Sequence[T]) -> T:
     """One of ``items``. Cheaper than a new ``sampled_from`` per draw (strategies built inside a
     draw are validated every time); shrinks towards the first item."""
-    return items[draw(index_strategy(len(items)))]
+    return items[index(draw, len(items))]
 
 
-def between(draw: st.DrawFn, low: int, high: int) -> int:
+def between(draw: Source, low: int, high: int) -> int:
     """An integer in [low, high], shrinking towards ``low``."""
-    return low + draw(index_strategy(high - low + 1))
+    return low + index(draw, high - low + 1)
 
 
-def size(draw: st.DrawFn, low: int, high: int) -> int:
+def size(draw: Source, low: int, high: int) -> int:
     """A count in [low, high] that favours ``high`` (rich worlds find more bugs) and still
     shrinks towards ``low``."""
     choices: list[int] = [low, *range(low, high + 1), high, high]
     return pick(draw, choices)
 
 
-def subset(draw: st.DrawFn, items: Sequence[T], min_size: int = 0, max_size: int = 99) -> list[T]:
+def pick_each(draw: Source, *choices: Sequence[Any]) -> list[Any]:
+    """One item of each of ``choices``, from a single choice (every Hypothesis choice costs
+    time); shrinks towards the first item of each."""
+    code = index(draw, prod(len(c) for c in choices))
+    found: list[Any] = []
+    for items in reversed(choices):
+        code, digit = divmod(code, len(items))
+        found.append(items[digit])
+    return found[::-1]
+
+
+@cache
+def subsets(items: tuple[Any, ...], min_size: int = 0, max_size: int = 99) -> list[list[Any]]:
+    """Every result of ``subset`` over ``items``, in the order of its bit masks."""
+    return [_subset_of(items, mask, min_size, max_size) for mask in range(2 ** len(items))]
+
+
+def subset(draw: Source, items: Sequence[T], min_size: int = 0, max_size: int = 99) -> list[T]:
     """Some of ``items`` in their order, from one choice (a bit mask), shrinking towards the
     first ``min_size`` of them."""
-    mask = draw(index_strategy(2 ** len(items)))
+    return _subset_of(items, index(draw, 2 ** len(items)), min_size, max_size)
+
+
+def _subset_of(items: Sequence[T], mask: int, min_size: int, max_size: int) -> list[T]:
     chosen = [item for bit, item in enumerate(items) if mask >> bit & 1]
     for item in items:
         if len(chosen) >= min_size:
@@ -157,14 +234,12 @@ def subset(draw: st.DrawFn, items: Sequence[T], min_size: int = 0, max_size: int
     return [item for item in items if item in chosen][:max_size]
 
 
-def _privileges(draw: st.DrawFn) -> dict[Privilege, Depth]:
-    """A depth for each privilege, from one choice."""
-    code = draw(index_strategy(len(_DEPTH_WEIGHTS) ** len(PRIVILEGES)))
-    found: dict[Privilege, Depth] = {}
-    for p in PRIVILEGES:
-        code, digit = divmod(code, len(_DEPTH_WEIGHTS))
-        found[p] = _DEPTH_WEIGHTS[digit]
-    return found
+_TABLE_SUBSETS_1 = subsets(tuple(TABLE_NAMES), 1)
+_TABLE_SUBSETS = subsets(tuple(TABLE_NAMES))
+
+
+#: parts of world seeds (see ``worlds``)
+_SEEDS = st.integers(0, 2**16 - 1)
 
 
 @st.composite
@@ -177,7 +252,28 @@ def worlds(
     device_tables_required: bool = False,
     depth_odds: int = 2,
 ) -> WorldSpec:
-    """A small random world that satisfies WORLD-1, using only what ``capabilities`` allow:
+    """A small random world that satisfies WORLD-1 (see ``random_world``), built from a
+    seed of four Hypothesis choices. Drawing a world choice by choice cost about a hundred
+    choices, which made world generation half of the suite's time. (Hypothesis often reuses
+    a world while it varies the steps; four choices, which its mutations recombine, give more
+    distinct worlds than one.) The counterexample's world is made smaller afterwards, by
+    ``conformance.minimize``."""
+    rng = random.Random(repr(tuple(draw(_SEEDS) for _ in range(4))))
+    return random_world(
+        rng, max_users, max_rows, capabilities, min_devices, device_tables_required, depth_odds
+    )
+
+
+def random_world(
+    draw: Source,
+    max_users: int = 5,
+    max_rows: int = 8,
+    capabilities: frozenset[str] = ALL_CAPABILITIES,
+    min_devices: int = 1,
+    device_tables_required: bool = False,
+    depth_odds: int = 2,
+) -> WorldSpec:
+    """A small world that satisfies WORLD-1, using only what ``capabilities`` allow:
     without ``server_wins`` the policy is ``client_wins``; without ``hierarchy`` hierarchy
     security is off; without ``field_security`` every user may set every secured column;
     without ``multiple_devices_per_user`` each device has its own user. With
@@ -185,10 +281,12 @@ def worlds(
 
     ``depth_odds`` says how strongly worlds favour deep structures, where depths and the
     hierarchy matter: unit trees that are chains, user i in unit i, managers in a chain,
-    rows owned low in it, the top user holding a device, hierarchy security on (``depth_odds``
-    to 1) and deeper than one level."""
+    rows owned low in it, the top user holding a device, Parent:Child depth and the "all" row
+    filter."""
+    # Parent:Child depth, the one that needs deep trees, is likelier in deep worlds
+    depth_weights = _DEPTH_WEIGHTS + tuple(["parent_child"] * (depth_odds // 4))
     bus: list[BusinessUnitSpec] = [{"id": "bu0", "parent": None}]
-    for i in range(1, size(draw, 1, 4)):
+    for i in range(1, size(draw, 1, 4 + depth_odds // 8)):
         # deep trees are likelier than flat ones (Parent:Child depth needs grandchildren)
         parent = pick(draw, ((i - 1,) * depth_odds + tuple(range(i))))
         bus.append({"id": f"bu{i}", "parent": f"bu{parent}"})
@@ -197,27 +295,28 @@ def worlds(
     roles: list[RoleSpec] = []
     for i in range(between(draw, 1, 3)):
         # a role grants something on most tables (the union of two subsets)
-        tables = set(subset(draw, TABLE_NAMES, 1)) | set(subset(draw, TABLE_NAMES))
-        privileges = {t: _privileges(draw) for t in TABLE_NAMES if t in tables}
+        some, more = pick_each(draw, _TABLE_SUBSETS_1, _TABLE_SUBSETS)
+        privileges: dict[str, dict[Privilege, Depth]] = {
+            t: {p: pick(draw, depth_weights) for p in PRIVILEGES}
+            for t in TABLE_NAMES
+            if t in some or t in more
+        }
         roles.append({"id": f"role{i}", "privileges": privileges})
     role_ids = [r["id"] for r in roles]
 
     users: list[UserSpec] = []
     for i in range(size(draw, 1, max_users)):
         users_so_far = [u["id"] for u in users]
+        unit, manager, user_roles = pick_each(
+            draw,
+            # user i mostly sits in unit i: the manager chain follows the unit tree
+            (bu_ids[min(i, len(bu_ids) - 1)],) * depth_odds + tuple(bu_ids),
+            # chains of managers are likelier than random trees (SEC-5 needs depth)
+            [None, *([f"u{i - 1}"] * 2 * depth_odds if i else []), *users_so_far],
+            subsets(tuple(role_ids), 1, 2),
+        )
         users.append(
-            {
-                "id": f"u{i}",
-                # user i mostly sits in unit i: the manager chain follows the unit tree
-                "business_unit": pick(
-                    draw, (bu_ids[min(i, len(bu_ids) - 1)],) * depth_odds + tuple(bu_ids)
-                ),
-                # chains of managers are likelier than random trees (SEC-5 needs depth)
-                "manager": pick(
-                    draw, [None, *([f"u{i - 1}"] * 2 * depth_odds if i else []), *users_so_far]
-                ),
-                "roles": subset(draw, role_ids, 1, 2),
-            }
+            {"id": f"u{i}", "business_unit": unit, "manager": manager, "roles": user_roles}
         )
     user_ids = [u["id"] for u in users]
 
@@ -235,12 +334,16 @@ def worlds(
     modules: list[AppModuleSpec] = [
         {
             "id": f"module{i}",
-            "offline_enabled": bool(draw(_BOOL)) if i else True,
+            "offline_enabled": bool(index(draw, 2)) if i else True,
             "tables": subset(draw, TABLE_NAMES[::-1] if i else TABLE_NAMES, 1),
         }
         for i in range(between(draw, 1, 2))
     ]
-    profile = {t: pick(draw, _FILTER_WEIGHTS) for t in subset(draw, TABLE_NAMES, 1)}
+    profile_tables = subset(draw, TABLE_NAMES, 1)
+    # deep worlds show more rows (a filter hides what depths would show)
+    weights = _FILTER_WEIGHTS + ("all",) * (depth_odds // 4)
+    filters = pick_each(draw, *[weights] * len(profile_tables))
+    profile = dict(zip(profile_tables, filters, strict=True))
     offline = {t for m in modules if m["offline_enabled"] for t in m["tables"]}
     if device_tables_required and not offline & set(profile):
         first = next(iter(profile))  # module0 is offline-enabled: put a profile table in it
@@ -251,38 +354,30 @@ def worlds(
 
     rows: list[RowSpec] = []
     for i in range(size(draw, 0, max_rows)):
-        table = pick(draw, (*on_device, *on_device, *TABLES))
-        rows.append(
-            {
-                "id": f"row{i}",
-                "table": table["name"],
-                # rows mostly belong to users below others (depths and hierarchy matter)
-                "owner": pick(draw, (*user_ids, *user_ids[2:] * (depth_odds // 2))),
-                "values": draw(column_values(table)),
-            }
+        table, owner = pick_each(
+            draw,
+            (*on_device, *on_device, *TABLES),
+            # rows mostly belong to users below others (depths and hierarchy matter)
+            (*user_ids, *user_ids[2:] * (depth_odds // 2)),
         )
+        values = pooled_row(draw, table)
+        rows.append({"id": f"row{i}", "table": table["name"], "owner": owner, "values": values})
     shares: list[ShareSpec] = []
     if rows:
         for _ in range(between(draw, 0, 3)):
-            row, user = pick(draw, rows)["id"], pick(draw, user_ids)
+            shared, user, rights = pick_each(draw, rows, user_ids, subsets(ROW_RIGHTS, 1))
+            row = shared["id"]
             if all((s["row"], s["user"]) != (row, user) for s in shares):
-                rights = subset(draw, ROW_RIGHTS, 1)
                 shares.append({"row": row, "user": user, "rights": rights})
 
-    views: list[ViewSpec] = [
-        {
-            "id": f"view{i}",
-            "table": pick(draw, TABLE_NAMES),
-            "references": subset(draw, TABLE_NAMES, 0, 2),
-        }
-        for i in range(between(draw, 0, 3))
-    ]
+    views: list[ViewSpec] = []
+    for i in range(between(draw, 0, 3)):
+        table, references = pick_each(draw, TABLE_NAMES, subsets(tuple(TABLE_NAMES), 0, 2))
+        views.append({"id": f"view{i}", "table": table, "references": references})
     if "multiple_devices_per_user" in capabilities:
         # the top of the manager chain holds a device more often than not (SEC-5)
-        device_users = [
-            pick(draw, (*user_ids, *user_ids[:1] * depth_odds))
-            for _ in range(between(draw, min_devices, 3))
-        ]
+        holders = (*user_ids, *user_ids[:1] * depth_odds)
+        device_users = pick_each(draw, *[holders] * between(draw, min_devices, 3))
     else:
         device_users = subset(draw, user_ids, min(max(min_devices, 1), len(user_ids)), 3)
     devices: list[DeviceSpec] = [{"id": f"d{i}", "user": u} for i, u in enumerate(device_users)]
@@ -298,8 +393,9 @@ def worlds(
         "rows": rows,
         "shares": shares,
         "hierarchy": {
-            "enabled": "hierarchy" in capabilities and pick(draw, (True,) * depth_odds + (False,)),
-            "depth": pick(draw, (1, *(2, 3) * depth_odds)),
+            # on two times in three: more often, it would hide depth bugs behind managers
+            "enabled": "hierarchy" in capabilities and pick(draw, (True, True, False)),
+            "depth": pick(draw, (1, 2, 3)),
         },
         "app_modules": modules,
         "profile": profile,
@@ -373,11 +469,11 @@ def draw_event(
         return {"kind": kind, "row": row, "owner": user}
     if kind == "server_create":
         table = pick(draw, TABLE_NAMES)
-        values = draw(column_values(TABLE_BY_NAME[table]))
+        values = pooled_row(draw, TABLE_BY_NAME[table])
         return {"kind": kind, "table": table, "row": new_row(), "owner": user, "values": values}
     if kind == "server_update":
         table = table_of(row) or pick(draw, TABLE_NAMES)
-        return {"kind": kind, "row": row, "values": draw(update_values(TABLE_BY_NAME[table]))}
+        return {"kind": kind, "row": row, "values": pooled_update(draw, TABLE_BY_NAME[table])}
     return {"kind": "server_delete", "row": row}
 
 

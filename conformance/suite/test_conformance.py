@@ -11,9 +11,16 @@ from conformance.machine import run_family
 from conformance.plugin import STATS_PROPERTY, OffsyncRun
 from conformance.stats import FamilyStats
 
+#: each family runs as this many test items, each with its share of the examples, so that
+#: pytest-xdist workers finish together (the report adds the parts up)
+PARTS = 2
+CASES = [(f, i) for f in FAMILIES for i in range(PARTS)]
 
-@pytest.mark.parametrize("family", FAMILIES, ids=[f.name for f in FAMILIES])
-def test_family(family: Family, offsync: OffsyncRun, record_property) -> None:  # type: ignore[no-untyped-def]
+
+@pytest.mark.parametrize(
+    ("family", "part"), CASES, ids=[f"{f.name}-{i + 1}of{PARTS}" for f, i in CASES]
+)
+def test_family(family: Family, part: int, offsync: OffsyncRun, record_property) -> None:  # type: ignore[no-untyped-def]
     stats = FamilyStats(family.name)
     try:
         run_family(
@@ -23,6 +30,7 @@ def test_family(family: Family, offsync: OffsyncRun, record_property) -> None:  
             offsync.profile,
             offsync.seed,
             stats,
+            part=(part, PARTS),
         )
     finally:
         record_property(STATS_PROPERTY, json.dumps(stats.to_json()))
