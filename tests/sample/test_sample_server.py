@@ -114,7 +114,7 @@ def test_malformed_upload_names_the_field_and_writes_nothing(http: Any) -> None:
         "/users/ann/upload", json={"changes": [good, bad]}, headers=_auth(tokens["d1"])
     )
     assert 400 <= answer.status_code < 500
-    assert answer.json()["field"] == "changes/1"
+    assert answer.json()["field"] == "changes/1/op_id"  # the missing field itself
     assert "op_id" in answer.json()["detail"]
     answer = client.post(
         "/users/ann/upload",

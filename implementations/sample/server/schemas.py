@@ -29,10 +29,44 @@ UPLOAD: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+#: the fields each server-side event needs (EVENT-1)
+EVENT_FIELDS = {
+    "assign_role": ["user", "role"],
+    "remove_role": ["user", "role"],
+    "set_depth": ["role", "table", "privilege", "depth"],
+    "share": ["row", "user", "rights"],
+    "unshare": ["row", "user"],
+    "set_manager": ["user", "manager"],
+    "move_user": ["user", "business_unit"],
+    "reassign": ["row", "owner"],
+    "server_create": ["table", "row", "owner", "values"],
+    "server_update": ["row", "values"],
+    "server_delete": ["row"],
+}
 EVENT: dict[str, Any] = {
     "type": "object",
     "required": ["kind"],
-    "properties": {"kind": {"type": "string"}},
+    "properties": {
+        "kind": {"enum": sorted(EVENT_FIELDS)},
+        # the protocol lets an event carry any operation field; the sample ignores the rest
+        **{
+            f: _ID
+            for f in ("user", "role", "table", "row", "owner", "business_unit", "device", "op_id")
+        },
+        "privilege": {"enum": ["create", "read", "write", "delete"]},
+        "depth": {"enum": ["none", "user", "business_unit", "parent_child", "organization"]},
+        "rights": {"type": "array", "items": {"enum": ["read", "write", "delete"]}},
+        "manager": {"oneOf": [_ID, {"type": "null"}]},
+        "values": {"type": "object"},
+    },
+    "additionalProperties": False,
+    "allOf": [
+        {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {"required": fields},
+        }
+        for kind, fields in EVENT_FIELDS.items()
+    ],
 }
 
 WORLD: dict[str, Any] = {
@@ -65,5 +99,11 @@ def problem(name: str, body: Any) -> dict[str, str] | None:
     error = next(iter(VALIDATORS[name].iter_errors(body)), None)
     if error is None:
         return None
-    field = "/".join(str(p) for p in error.absolute_path) or "(body)"
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        path += [next(f for f in error.validator_value if f not in error.instance)]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        path += [next(f for f in error.instance if f not in known)]
+    field = "/".join(path) or "(body)"
     return {"error": "invalid request body", "field": field, "detail": error.message}

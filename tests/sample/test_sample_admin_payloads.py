@@ -1,0 +1,75 @@
+"""Generated server-side events against the sample server's admin endpoint, composed field by
+field from the protocol's own schema (``conformance/protocol/operation.json``, its ``$ref``s
+resolved into ``world.json``) with hypothesis-jsonschema: an event the protocol allows is
+answered 200 (accepted, or refused with a reason); one it does not is refused with a 4xx
+naming the field; neither a refused nor a malformed event changes anything (EVENT-2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+from conformance.schemas import SCHEMA_DIR, problem
+from models.records import SERVER_KINDS
+from tests.sample.test_sample_payloads import fresh
+from tests.sample.test_sample_server import ADMIN, WORLD
+
+OPERATION = json.loads((SCHEMA_DIR / "operation.json").read_text())
+DEFS = json.loads((SCHEMA_DIR / "world.json").read_text())["$defs"]
+KNOWN_IDS = sorted(
+    {u["id"] for u in WORLD["users"]}
+    | {r["id"] for r in WORLD["roles"]}
+    | {r["id"] for r in WORLD["rows"]}
+    | {b["id"] for b in WORLD["business_units"]}
+    | {t["name"] for t in WORLD["tables"]}
+)
+
+
+def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    """A field schema with its ``world.json#/$defs/...`` references replaced by the target."""
+    if "$ref" in schema:
+        return _resolved(DEFS[schema["$ref"].rsplit("/", 1)[1]])
+    if schema.get("type") == "array" and "items" in schema:
+        return {**schema, "items": _resolved(schema["items"])}
+    return schema
+
+
+def _field(name: str, schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    generated = from_schema(_resolved(schema))
+    if _resolved(schema) == DEFS["id"]:  # ids: mostly ones the world has
+        return st.one_of(st.sampled_from(KNOWN_IDS), generated)
+    if name == "values":
+        return st.fixed_dictionaries({}, optional={"title": from_schema({"type": "string"})})
+    return generated
+
+
+FIELDS = {n: _field(n, s) for n, s in OPERATION["properties"].items() if n != "kind"}
+events = st.fixed_dictionaries(
+    {"kind": st.sampled_from(sorted(SERVER_KINDS))},
+    optional={**FIELDS, "surprise": st.integers()},
+)
+
+
+@pytest.mark.rule("EVENT-1", "EVENT-2")
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(events)
+def test_generated_events_are_answered_and_refused_ones_change_nothing(event: Any) -> None:
+    client, service, _ = fresh()
+    before = service.server_rows()
+    answer = client.post("/admin/events", json=event, headers={"Authorization": f"Bearer {ADMIN}"})
+    allowed = problem("operation", event) is None
+    if allowed:
+        assert answer.status_code == 200, (event, answer.text)
+        result = answer.json()
+        assert result["status"] in ("accepted", "refused"), result
+        if result["status"] == "refused":
+            assert result["reason"] and service.server_rows() == before
+    else:
+        assert 400 <= answer.status_code < 500, (event, answer.text)
+        assert answer.json().get("field"), answer.text
+        assert service.server_rows() == before
