@@ -1,11 +1,16 @@
-"""Generated server-side events against the sample server's admin endpoint, composed field by
-field from the protocol's own schema (``conformance/protocol/operation.json``, its ``$ref``s
-resolved into ``world.json``) with hypothesis-jsonschema: an event the protocol allows is
-answered 200 (accepted, or refused with a reason); one it does not is refused with a 4xx
-naming the field; neither a refused nor a malformed event changes anything (EVENT-2)."""
+"""Generated payloads against the sample server's admin endpoints.
+
+Events are composed field by field from the protocol's own schema
+(``conformance/protocol/operation.json``, its ``$ref``s resolved into ``world.json``) with
+hypothesis-jsonschema: an event the protocol allows is answered 200 (accepted, or refused with
+a reason); one it does not is refused with a 4xx naming the field; neither a refused nor a
+malformed event changes anything (EVENT-2). Worlds come from the suite's generator: each loads,
+and a broken copy (a field missing, of the wrong type, unexpected, or naming nothing) is refused
+with a 4xx naming the entry, leaving the previous world in place (WORLD-1)."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -15,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from conformance.schemas import SCHEMA_DIR, problem
+from conformance.strategies import worlds
 from models.records import SERVER_KINDS
 from tests.sample.test_sample_payloads import fresh
 from tests.sample.test_sample_server import ADMIN, WORLD
@@ -73,3 +79,44 @@ def test_generated_events_are_answered_and_refused_ones_change_nothing(event: An
         assert 400 <= answer.status_code < 500, (event, answer.text)
         assert answer.json().get("field"), answer.text
         assert service.server_rows() == before
+
+
+#: a wrong value for a field of an entry of each world list, and how to break the world
+BREAKS = ("missing", "wrong type", "extra", "unknown reference")
+
+
+@pytest.mark.rule("WORLD-1")
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(worlds(), st.data())
+def test_generated_worlds_load_and_broken_ones_are_refused_naming_the_field(
+    world: Any, data: st.DataObject
+) -> None:
+    client, service, _ = fresh()
+    before = service.server_rows()
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    how = data.draw(st.sampled_from(BREAKS), label="how")
+    broken = copy.deepcopy(world)
+    key = data.draw(st.sampled_from(["users", "devices", "business_units"]), label="list")
+    index = data.draw(st.integers(0, len(broken[key]) - 1), label="entry")
+    entry = broken[key][index]
+    field = data.draw(st.sampled_from(sorted(set(entry) - {"parent"})), label="field")
+    if how == "missing":
+        del entry[field]
+    elif how == "wrong type":
+        entry[field] = 7
+    elif how == "extra":
+        entry["surprise"] = 1
+    else:
+        entry[field] = ["no-such-id"] if isinstance(entry[field], list) else "no-such-id"
+    answer = client.post("/admin/world", json=broken, headers=headers)
+    assert 400 <= answer.status_code < 500, (how, key, field, answer.text)
+    named = answer.json()["field"]
+    assert named.startswith(f"{key}/{index}") or named == "(world)", named
+    assert service.server_rows() == before  # the previous world is untouched
+    answer = client.post("/admin/world", json=world, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert sorted(answer.json()["tokens"]) == sorted(d["id"] for d in world["devices"])
+    assert service.server_rows() == {
+        r["id"]: {"table": r["table"], "owner": r["owner"], "values": r["values"]}
+        for r in world["rows"]
+    }

@@ -416,27 +416,47 @@ class Service:
 
 
 def _check_world(world: Json) -> None:
-    """A light WORLD-1 check: one root, known references."""
+    """WORLD-1 beyond the schema: unique ids, one root unit, known references, no cycle of
+    managers. The message names the entry."""
+    for key in ("business_units", "users", "roles", "rows", "devices", "views", "app_modules"):
+        ids = [e["id"] for e in world[key]]
+        if len(ids) != len(set(ids)):
+            raise WorldError(f"invalid world: an id in {key} is defined twice")
     units = {b["id"]: b["parent"] for b in world["business_units"]}
-    if len(units) != len(world["business_units"]):
-        raise WorldError("invalid world: a business unit is defined twice")
-    if [b for b, p in units.items() if p is None].__len__() != 1:
+    if sum(p is None for p in units.values()) != 1:
         raise WorldError("invalid world: exactly one root business unit is required")
-    users = {u["id"] for u in world["users"]}
+    for b, parent in units.items():
+        if parent is not None and parent not in units:
+            raise WorldError(f"invalid world: business unit {b!r} has an unknown parent")
+    users = {u["id"]: u for u in world["users"]}
+    roles = {r["id"] for r in world["roles"]}
+    tables = {t["name"] for t in world["tables"]}
     for u in world["users"]:
         if u["business_unit"] not in units or (
             u["manager"] is not None and u["manager"] not in users
         ):
             raise WorldError(f"invalid world: user {u['id']!r} names an unknown entry")
-    tables = {t["name"] for t in world["tables"]}
+        if not set(u["roles"]) <= roles:
+            raise WorldError(f"invalid world: user {u['id']!r} has an unknown role")
+        seen, cur = {u["id"]}, u["manager"]
+        while cur is not None:
+            if cur in seen:
+                raise WorldError(f"invalid world: user {u['id']!r} is in a cycle of managers")
+            seen.add(cur)
+            cur = users[cur]["manager"]
+    rows = {r["id"] for r in world["rows"]}
     for r in world["rows"]:
         if r["table"] not in tables or r["owner"] not in users:
             raise WorldError(f"invalid world: row {r['id']!r} names an unknown entry")
+    for s in world["shares"]:
+        if s["row"] not in rows or s["user"] not in users:
+            raise WorldError(f"invalid world: a share of {s['row']!r} names an unknown entry")
     for d in world["devices"]:
         if d["user"] not in users:
             raise WorldError(f"invalid world: device {d['id']!r} has unknown user")
-    if world["hierarchy"]["depth"] < 1 or world["conflict_policy"] not in (
-        "client_wins",
-        "server_wins",
-    ):
-        raise WorldError("invalid world: bad hierarchy depth or conflict policy")
+    named = set(world["profile"]) | {t for m in world["app_modules"] for t in m["tables"]}
+    named |= {t for v in world["views"] for t in (v["table"], *v["references"])}
+    if not named <= tables:
+        raise WorldError(f"invalid world: unknown tables {sorted(named - tables)}")
+    if world["hierarchy"]["depth"] < 1:
+        raise WorldError("invalid world: the hierarchy depth must be at least 1")
