@@ -32,7 +32,8 @@ class Mutant:
         return self.name.split(".", 1)[0]
 
     def factory(self) -> SampleAdapter:
-        return SampleAdapter(**self.classes)
+        classes: dict[str, Any] = dict(self.classes)
+        return SampleAdapter(**classes)
 
 
 def _service(cls: type[Service]) -> dict[str, type[Any]]:
