@@ -57,10 +57,10 @@ def _candidates(
     whatever happened, and those named only when the model exercised them in the step."""
     if where == "result":
         if kind == "read":
-            return (["PROFILE-2"] if _reason(expected) else ["SYNC-6"]), ["DEVICE-1"]
+            return (["PROFILE-2"] if reason_of(expected) else ["SYNC-6"]), ["DEVICE-1"]
         if kind in _EDIT:
             first = {"not_offline": "PROFILE-2", "invalid": "WORLD-3", "not_found": "DEVICE-1"}
-            reason, other = _reason(expected), _reason(actual)
+            reason, other = reason_of(expected), reason_of(actual)
             if reason is not None and other is not None:  # refused, for another reason
                 return [], ["SEC-6", "DEVICE-1", first.get(reason, "STALE-1")]
             if reason == "privilege" or other == "privilege":  # explained by the engine
@@ -123,7 +123,8 @@ def _candidates(
     return ["DEVICE-1"], []
 
 
-def _reason(result: Any) -> str | None:
+def reason_of(result: Any) -> str | None:
+    """The ``reason`` of a refused result, or None."""
     return result.get("reason") if isinstance(result, dict) else None
 
 

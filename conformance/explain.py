@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.compare import reason_of
 from models import ModelSystem
 from models.profile import metadata_tables, passes_filter
 from models.records import DEPTHS, Operation, RowRight
@@ -186,10 +187,6 @@ def decision(snapshot: Snapshot, cached: bool, op: Operation) -> bool:
     return right in snapshot.own_rights.get(op.get("table", ""), frozenset())
 
 
-def _refused_for(result: Any, reason: str) -> bool:
-    return isinstance(result, dict) and result.get("reason") == reason
-
-
 def explain_edit(
     system: ModelSystem, op: Operation, expected: Any, actual: Any, previous: list[Snapshot]
 ) -> list[str]:
@@ -207,9 +204,9 @@ def explain_edit(
     values = op.get("values") or {}
     touches_secured = any(c in secured and values[c] is not None for c in values)
     if (
-        _refused_for(actual, "privilege")
+        reason_of(actual) == "privilege"
         and touches_secured
-        and not _refused_for(expected, "privilege")
+        and not reason_of(expected) == "privilege"
     ):
         return ["SEC-6", "STALE-1"]
     if not exp_ok and not act_ok:  # refused both, for different reasons: the order of checks

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from conformance.adapter import Adapter, AdapterError, AdapterFactory
-from conformance.compare import ConformanceFailure, Mismatch, blame, first_difference
+from conformance.compare import ConformanceFailure, Mismatch, blame, first_difference, reason_of
 from conformance.explain import (
     explain_edit,
     explain_errors,
@@ -158,7 +158,7 @@ class _Engine:
             return explain_upload(self.model, op.get("device", ""), parts[1])
         if op is not None and kind in DEVICE_EDIT_KINDS and parts[0] == "result":
             previous = self.previous.get(op.get("device", ""), [])
-            if "privilege" in (_reason(expected), _reason(actual)):
+            if "privilege" in (reason_of(expected), reason_of(actual)):
                 return explain_edit(self.model, op, expected, actual, previous)
         return None
 
@@ -286,10 +286,6 @@ def _operations(draw: st.DrawFn) -> list[Operation]:
 _OPERATIONS = _operations()
 
 
-def _reason(result: Any) -> str | None:
-    return result.get("reason") if isinstance(result, dict) else None
-
-
 def _check_schema(kind: str, instance: Any) -> None:
     """A malformed answer is an adapter error naming the field, not a conformance failure."""
     from conformance.schemas import problem
@@ -359,7 +355,7 @@ def run_family(
             shape = settings_for(profile, parts, family.worlds_scale)
             run_state_machine_as_test(machine, settings=shape)
     except ConformanceFailure as failure:
-        from conformance.minimize import minimize
+        from conformance.minimize import minimize  # it replays through this module
 
         failure.mismatch.seed = seed
         failure.mismatch = minimize(failure.mismatch, factory)
