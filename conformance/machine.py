@@ -32,6 +32,7 @@ from conformance.strategies import (
     draw_event,
     index_strategy,
     pick,
+    pick_each,
     pooled_row,
     pooled_update,
     worlds,
@@ -95,7 +96,7 @@ class _Engine:
 
     def compare(self, op: Operation | None, expected: Any, actual: Any) -> None:
         assert self.model is not None and self.iut is not None and self.world is not None
-        found = None
+        found, observed = None, None
         if op is not None and expected != actual:
             found = first_difference(expected, actual, "/result")
             if found:
@@ -116,7 +117,7 @@ class _Engine:
         parts = path.strip("/").split("/")
         if op is not None and parts[0] == "devices" and op.get("device") not in (None, parts[1]):
             kind = "server_update"  # for another device, the step was a server-side change
-        hint = self.explain(op, path, expected, actual, exp, act)
+        hint = self.explain(op, path, expected, actual, observed)
         exercised = self.model.last_rules if op is not None else self.model.setup_rules
         if path.startswith("/result"):  # judge a result by the whole of it
             rules = blame(kind, path, expected, actual, exercised, hint)
@@ -136,9 +137,10 @@ class _Engine:
         )
 
     def explain(
-        self, op: Operation | None, path: str, expected: Any, actual: Any, exp: Any, act: Any
+        self, op: Operation | None, path: str, expected: Any, actual: Any, observed: Any
     ) -> list[str] | None:
-        """The rules a difference at ``path`` most likely breaks, from the model's state."""
+        """The rules a difference at ``path`` most likely breaks, from the model's state
+        (``observed``: the implementation's observation, when the difference is in it)."""
         assert self.model is not None
         kind = op["kind"] if op is not None else "setup"
         parts = path.strip("/").split("/")
@@ -149,9 +151,9 @@ class _Engine:
             during = bool(self.model.devices[device].outbox)  # edits made during the cycle
             return ["SYNC-3", "SYNC-1"] if during else ["SYNC-1"]
         if len(parts) >= 3 and parts[2] == "metadata_tables":
-            return explain_tables(self.model, self.iut_device(device).get("metadata_tables"))
+            return explain_tables(self.model, observed["devices"][device].get("metadata_tables"))
         if kind == "sync_end" and len(parts) >= 3 and parts[2] == "errors":
-            errors = self.iut_device(device).get("errors")
+            errors = observed["devices"][device].get("errors")
             expected_errors = self.model.devices[device].errors
             return explain_errors(self.model, device, expected_errors, errors, self.batch)
         if kind == "sync_start" and parts[0] == "server" and len(parts) >= 2 and op:
@@ -161,11 +163,6 @@ class _Engine:
             if "privilege" in (reason_of(expected), reason_of(actual)):
                 return explain_edit(self.model, op, expected, actual, previous)
         return None
-
-    def iut_device(self, device: str) -> Any:
-        """The implementation's observation of one device."""
-        assert self.iut is not None
-        return self.iut.observe().get("devices", {}).get(device, {})
 
     def close(self) -> None:
         if self.iut is not None:
@@ -185,9 +182,7 @@ class _Engine:
         over lists that stay the same for the whole example (so that shrinking, which
         deletes steps, does not change what a later step's choice means)."""
         assert self.model is not None and self.world is not None
-        kinds, devices = self.family.kinds, sorted(self.model.devices)
-        code = draw(index_strategy(len(kinds) * len(devices)))
-        kind, device = kinds[code // len(devices)], devices[code % len(devices)]
+        kind, device = pick_each(draw, self.family.kinds, sorted(self.model.devices))
         if kind == SYNC:
             return [
                 {"kind": "sync_start", "device": device},

@@ -30,10 +30,8 @@ class LostRowsHidden(Device):
     def visible(self) -> dict[str, tuple[str, Json]]:
         rows = super().visible()
         readable = self.link.download()["rows"]  # bug: hides what the server now withholds
-        return {rid: r for rid, r in rows.items() if rid in readable or rid not in self.cached()}
-
-    def cached(self) -> set[str]:
-        return set(self.store.cache())
+        cached = self.store.cache()
+        return {rid: r for rid, r in rows.items() if rid in readable or rid not in cached}
 
 
 class SnapshotKeptAtSync(Device):
@@ -48,17 +46,21 @@ def _in_flight(device: Device) -> list[Json]:
     return device.store.pending(in_flight_only=True) if device.store.get("in_cycle") else []
 
 
+def _rejected(device: Device, batch: list[Json], kind: str) -> list[Json]:
+    """The changes of ``kind`` in ``batch`` that the last cycle's errors name."""
+    failed = {(e["row"], e["op"]) for e in device.store.get("errors", [])}
+    return [ch for ch in batch if ch["kind"] == kind and (ch["row"], kind) in failed]
+
+
 class RejectedCreateKept(Device):
     def sync_end(self) -> Json:
         batch = _in_flight(self)
         result = super().sync_end()
-        failed = {(e["row"], e["op"]) for e in self.store.get("errors", [])}
-        for ch in batch:  # bug: a rejected create stays in the cache
-            if ch["kind"] == "create" and (ch["row"], "create") in failed:
-                self.store.db.execute(
-                    "INSERT OR REPLACE INTO cache VALUES (?, ?, ?, 0)",
-                    (ch["row"], ch["table"], json.dumps(ch["values"])),
-                )
+        for ch in _rejected(self, batch, "create"):  # bug: a rejected create stays cached
+            self.store.db.execute(
+                "INSERT OR REPLACE INTO cache VALUES (?, ?, ?, 0)",
+                (ch["row"], ch["table"], json.dumps(ch["values"])),
+            )
         return result
 
 
@@ -66,12 +68,10 @@ class RejectedUpdateKept(Device):
     def sync_end(self) -> Json:
         batch = _in_flight(self)
         result = super().sync_end()
-        failed = {(e["row"], e["op"]) for e in self.store.get("errors", [])}
         cache = self.store.cache()
-        for ch in batch:  # bug: a rejected update is not rolled back
-            if ch["kind"] == "update" and (ch["row"], "update") in failed and ch["row"] in cache:
-                table, values, version = cache[ch["row"]]
-                merged = {**values, **ch["values"]}
+        for ch in _rejected(self, batch, "update"):  # bug: a rejected update is not rolled back
+            if ch["row"] in cache:
+                merged = {**cache[ch["row"]][1], **ch["values"]}
                 self.store.db.execute(
                     "UPDATE cache SET vals = ? WHERE id = ?", (json.dumps(merged), ch["row"])
                 )
