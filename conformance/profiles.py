@@ -37,6 +37,7 @@ def settings_for(profile: str, parts: int = 1, worlds_scale: int = 1) -> setting
         stateful_step_count=steps,
         deadline=None,
         database=None,
+        derandomize=False,  # the run's seed decides, even where CI loads Hypothesis's "ci"
         report_multiple_bugs=False,
         print_blob=True,
         suppress_health_check=[
