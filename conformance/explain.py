@@ -12,6 +12,7 @@ from typing import Any
 
 from conformance.compare import reason_of
 from models import ModelSystem
+from models.device import Device
 from models.profile import metadata_tables, passes_filter
 from models.records import DEPTHS, Operation, RowRight
 from models.security import (
@@ -21,6 +22,7 @@ from models.security import (
     depth_of,
     manager_level,
     row_rights,
+    secured_columns_denied,
 )
 from models.server import Change
 
@@ -134,6 +136,8 @@ def explain_errors(
         return ["VALID-2"]
     exp = [_key(e) for e in expected]
     act = [_key(e) for e in actual if isinstance(e, dict)]
+    if exp != act and sorted(exp, key=repr) == sorted(act, key=repr):
+        return ["SYNC-2", "VALID-2"]  # the same rejections in another order: out of order
     if len(exp) == len(act) and sorted(k[::2] for k in exp) == sorted(k[::2] for k in act):
         return ["VALID-2"]  # same kinds of changes rejected, some for another row
     for e in expected:
@@ -199,16 +203,28 @@ def explain_edit(
         return []
     exp_ok = expected.get("status") == "accepted"
     act_ok = isinstance(actual, dict) and actual.get("status") == "accepted"
-    table = system.world.tables.get(op.get("table", ""))
-    secured = table.secured if table is not None else ()
-    values = op.get("values") or {}
-    touches_secured = any(c in secured and values[c] is not None for c in values)
-    if (
-        reason_of(actual) == "privilege"
-        and touches_secured
-        and not reason_of(expected) == "privilege"
-    ):
+    # a refusal for privilege where the edit sets a field-secured column: field security
+    # checked on the device (SEC-6), the likeliest cause when the user may not set the column
+    # (the server would refuse it at the upload, SEC-7), one more suspect otherwise
+    values, table = op.get("values") or {}, op.get("table", "")
+    spec = system.world.tables.get(table)
+    secured = [c for c in values if spec and c in spec.secured and values[c] is not None]
+    field_suspect = bool(secured) and reason_of(actual) == "privilege" != reason_of(expected)
+    if field_suspect and secured_columns_denied(system.world, dev.user, table, secured):
         return ["SEC-6", "STALE-1"]
+    rules = _edit_rules(system, dev, op, exp_ok, act_ok, previous)
+    return [*rules, "SEC-6"] if field_suspect else rules
+
+
+def _edit_rules(
+    system: ModelSystem,
+    dev: Device,
+    op: Operation,
+    exp_ok: bool,
+    act_ok: bool,
+    previous: list[Snapshot],
+) -> list[str]:
+    """``explain_edit`` for every cause but field security."""
     if not exp_ok and not act_ok:  # refused both, for different reasons: the order of checks
         return ["DEVICE-1"]
     right: RowRight = "write" if op["kind"] == "update" else "delete"

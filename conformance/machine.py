@@ -3,11 +3,10 @@ and the reference model side by side and compare every answer."""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
+import random
 import time
-from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from hypothesis import seed as hypothesis_seed
@@ -29,8 +28,9 @@ from conformance.stats import FamilyStats
 from conformance.strategies import (
     TABLE_BY_NAME,
     TABLE_NAMES,
+    Source,
     draw_event,
-    index_strategy,
+    index,
     pick,
     pick_each,
     pooled_row,
@@ -89,7 +89,7 @@ class _Engine:
             self.batch = list(device.in_flight)
             self.previous.setdefault(device.id, []).append(device.snapshot)
         expected = self.model.apply(op)
-        actual = self.iut.apply(copy.deepcopy(op))
+        actual = self.iut.apply(json.loads(json.dumps(op)))  # its own copy, as JSON data
         self.stats.steps += 1
         self.stats.hits.update(self.model.last_rules)
         self.compare(op, expected, actual)
@@ -175,12 +175,13 @@ class _Engine:
         self.counter += 1
         return f"{prefix}{self.counter}"
 
-    def draw_operations(self, draw: st.DrawFn) -> list[Operation]:
+    def draw_operations(self, draw: Source) -> list[Operation]:
         """One step's operations: one, or the two of a whole cycle (``families.SYNC``).
 
-        The kind and the device come from one choice (every Hypothesis choice costs time),
-        over lists that stay the same for the whole example (so that shrinking, which
-        deletes steps, does not change what a later step's choice means)."""
+        ``draw`` is the step's generator, seeded by the step's one Hypothesis choice (see
+        ``STEP_SEEDS``). The kind and the device are drawn over lists that stay the same for
+        the whole example, so that shrinking, which deletes steps, does not change what a
+        later step draws."""
         assert self.model is not None and self.world is not None
         kind, device = pick_each(draw, self.family.kinds, sorted(self.model.devices))
         if kind == SYNC:
@@ -190,7 +191,7 @@ class _Engine:
             ]
         return [self.draw_operation(draw, kind, device)]
 
-    def draw_operation(self, draw: st.DrawFn, kind: str, device: str) -> Operation:
+    def draw_operation(self, draw: Source, kind: str, device: str) -> Operation:
         assert self.model is not None and self.world is not None
         invalid = kind.endswith(INVALID_SUFFIX)
         kind = kind.removesuffix(INVALID_SUFFIX)
@@ -201,7 +202,7 @@ class _Engine:
             return op
         return self._event(draw, kind)
 
-    def _device_op(self, draw: st.DrawFn, kind: str, device: str) -> Operation:
+    def _device_op(self, draw: Source, kind: str, device: str) -> Operation:
         assert self.model is not None
         if kind in ("sync_start", "sync_end"):
             # a cycle step goes to a device where it does something, when there is one: the
@@ -219,9 +220,15 @@ class _Engine:
         if kind in ("update", "delete"):
             visible = self.model.devices[device].visible()
             # mostly a row the device shows; sometimes any row the server has, or none
-            shown = [(visible[r][0], r) for r in sorted(visible)]
-            # and rows whose rights come from a share or a manager, where rules meet
-            shown += [t_r for t_r in shown if self.related(device, t_r[1])] * 2
+            base = [(visible[r][0], r) for r in sorted(visible)]
+            # and rows whose rights come from a share or a manager, and rows this device has
+            # changed since its last sync (its own changes must not conflict), where rules meet
+            pending = {ch.row for ch in self.model.devices[device].pending()}
+            shown = (
+                base
+                + [t_r for t_r in base if self.related(device, t_r[1])] * 2
+                + [t_r for t_r in base if t_r[1] in pending] * 2
+            )
             rows = self.model.server.rows
             elsewhere = [(rows[r].table, r) for r in sorted(rows)] + [
                 (t, "ghost") for t in TABLE_NAMES
@@ -251,7 +258,7 @@ class _Engine:
             self.model.world, d, user, server_row.owner
         ) is not None
 
-    def _event(self, draw: st.DrawFn, kind: str) -> Operation:
+    def _event(self, draw: Source, kind: str) -> Operation:
         assert self.model is not None and self.world is not None
         rows = self.model.server.rows
 
@@ -263,22 +270,18 @@ class _Engine:
         pending = sorted(
             {ch.row for dev in self.model.devices.values() for ch in dev.pending()} & set(rows)
         )
-        if pending and draw(index_strategy(3)) < 2:  # two times in three
+        if pending and index(draw, 3) < 2:  # two times in three
             targets = pending
         return draw_event(draw, self.world, kind, targets, table_of, lambda: self.fresh("s"))
 
 
-#: the engine of the example being run; read by the one, shared operation strategy, which
-#: Hypothesis then validates once rather than at every step
-_CURRENT: ContextVar[_Engine] = ContextVar("offsync_engine")
-
-
-@st.composite
-def _operations(draw: st.DrawFn) -> list[Operation]:
-    return _CURRENT.get().draw_operations(draw)
-
-
-_OPERATIONS = _operations()
+#: A step is one Hypothesis choice: the seed of a ``random.Random`` that draws the step's
+#: kind, device, target and values from the model's current state. Choice by choice, a step
+#: cost Hypothesis three to six choices, each with its bookkeeping (spans, the data tree, the
+#: mutator's groups), which was most of the engine's overhead over a bare state machine.
+#: Hypothesis still deletes steps when it shrinks, and ``conformance.minimize`` then deletes
+#: each remaining operation and world entry that the failure does not need.
+STEP_SEEDS = st.integers(0, 2**32 - 1)
 
 
 def _check_schema(kind: str, instance: Any) -> None:
@@ -310,13 +313,12 @@ def machine_for(
 
         @initialize(world=world_strategy)
         def setup(self, world: WorldSpec) -> None:
-            _CURRENT.set(self.engine)  # the steps' operations are drawn from this engine
             self.engine.start(world)
 
-        @rule(operations=_OPERATIONS)
-        def step(self, operations: list[Operation]) -> None:
+        @rule(seed=STEP_SEEDS)
+        def step(self, seed: int) -> None:
             stats.rule_steps += 1
-            for op in operations:
+            for op in self.engine.draw_operations(random.Random(seed)):
                 self.engine.step(op)
 
         def teardown(self) -> None:

@@ -60,7 +60,6 @@ _DEPTH_WEIGHTS: tuple[Depth, ...] = (
     "parent_child",
     "organization",
 )
-depths: st.SearchStrategy[Depth] = st.sampled_from(_DEPTH_WEIGHTS)
 # Row filters favour "all", so that rows reach devices and security decides what they see.
 _FILTER_WEIGHTS = ("all", *ROW_FILTERS)
 
@@ -172,7 +171,8 @@ def index_strategy(n: int) -> st.SearchStrategy[int]:
     return st.integers(0, n - 1)
 
 
-#: where choices come from: Hypothesis (a draw function) or a seeded ``random.Random``
+#: where choices come from: Hypothesis (a draw function) or a seeded ``random.Random`` (a
+#: world, or a step of the engine, is built from a seed that Hypothesis draws)
 Source = st.DrawFn | random.Random
 
 
@@ -433,7 +433,7 @@ def device_operations(draw: st.DrawFn, world: WorldSpec) -> Operation:
 
 
 def draw_event(
-    draw: st.DrawFn,
+    draw: Source,
     world: WorldSpec,
     kind: str,
     rows: Sequence[str],
@@ -454,7 +454,7 @@ def draw_event(
             "role": pick(draw, roles),
             "table": pick(draw, TABLE_NAMES),
             "privilege": pick(draw, PRIVILEGES),
-            "depth": draw(depths),
+            "depth": pick(draw, _DEPTH_WEIGHTS),
         }
     if kind == "share":
         return {"kind": kind, "row": row, "user": user, "rights": subset(draw, ROW_RIGHTS, 1)}

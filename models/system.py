@@ -10,10 +10,12 @@ from models.records import (
     DEVICE_EDIT_KINDS,
     DEVICE_KINDS,
     SERVER_KINDS,
+    DeviceObservation,
     Observation,
     Operation,
     Result,
     RowRight,
+    ServerRow,
     Step,
     WorldSpec,
 )
@@ -44,14 +46,30 @@ class ModelSystem:
         }
         self.setup_rules: tuple[str, ...] = tuple(sorted(self.trace))
         self.last_rules: tuple[str, ...] = ()
+        #: the parts of the last observation that no operation has changed since (see
+        #: ``_changed``); ``observe`` builds the others again
+        self._seen_devices: dict[str, DeviceObservation] = {}
+        self._seen_server: dict[str, ServerRow] | None = None
 
     def apply(self, op: Operation) -> Result:
         """Carry out one operation and return its result. A malformed operation (unknown kind
         or device) is refused with ``invalid``; it never raises."""
         self.trace.clear()
         result = self._apply(op)
+        self._changed(op)
         self.last_rules = tuple(sorted(self.trace))
         return result
+
+    def _changed(self, op: Operation) -> None:
+        """What an operation may have changed: a server-side event changes the server alone
+        (a device learns of it at its next sync, STALE-1); a device's operation changes that
+        device alone, and a cycle step the server too (the upload, SYNC-4)."""
+        kind = op.get("kind")
+        if kind in SERVER_KINDS or kind in ("sync_start", "sync_end"):
+            self._seen_server = None
+        device = op.get("device")
+        if kind in DEVICE_KINDS and isinstance(device, str):
+            self._seen_devices.pop(device, None)
 
     def _apply(self, op: Operation) -> Result:
         kind = op.get("kind")
@@ -98,18 +116,27 @@ class ModelSystem:
     def _note_staleness(self) -> None:
         """STALE-2 / STALE-3 are exercised when a server-side event leaves a device's cache
         different from what its user may now read."""
+        readable_by: dict[str, set[str]] = {}  # a user's devices share the projection
         for device in self.devices.values():
-            readable = set(self.server.readable(device.user))
-            cached = set(device.cache)
+            if device.user not in readable_by:
+                readable_by[device.user] = set(self.server.readable(device.user))
+            readable, cached = readable_by[device.user], device.cache.keys()
             if readable - cached:
                 self.trace.add("STALE-2")
             if cached - readable:
                 self.trace.add("STALE-3")
 
     def observe(self) -> Observation:
+        """Everything a caller can see of the system now. The parts an operation did not
+        change are the same objects as in the previous observation: read, never modify."""
+        seen = self._seen_devices
+        for dev in self.devices.keys() - seen.keys():
+            seen[dev] = self.devices[dev].observe()
+        if self._seen_server is None:
+            self._seen_server = self.server.observe()
         return {
-            "devices": {dev: d.observe() for dev, d in sorted(self.devices.items())},
-            "server": self.server.observe(),
+            "devices": {dev: seen[dev] for dev in sorted(self.devices)},
+            "server": self._seen_server,
         }
 
 

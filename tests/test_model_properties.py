@@ -64,6 +64,24 @@ def test_runs_are_deterministic_and_json_serialisable(case: tuple[WorldSpec, lis
     assert json.loads(json.dumps(first)) == first
 
 
+@pytest.mark.rule("STALE-1", "SYNC-4")
+@SETTINGS
+@given(world_and_ops())
+def test_observation_reuses_only_what_an_operation_did_not_change(case):
+    """``observe`` rebuilds only the parts an operation may change (its device, the server):
+    after every operation it equals an observation taken afresh from every part."""
+    world, ops = case
+    system = ModelSystem(world)
+    system.observe()
+    for op in ops:
+        system.apply(op)
+        fresh = {
+            "devices": {dev: d.observe() for dev, d in sorted(system.devices.items())},
+            "server": system.server.observe(),
+        }
+        assert system.observe() == fresh, op
+
+
 @pytest.mark.rule("SYNC-4", "STALE-4", "PROFILE-5")
 @SETTINGS
 @given(world_and_ops())
