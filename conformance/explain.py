@@ -19,7 +19,6 @@ from models.security import (
     Snapshot,
     can_create,
     depth_covers,
-    depth_of,
     manager_level,
     row_rights,
     secured_columns_denied,
@@ -210,10 +209,12 @@ def explain_edit(
     spec = system.world.tables.get(table)
     secured = [c for c in values if spec and c in spec.secured and values[c] is not None]
     field_suspect = bool(secured) and reason_of(actual) == "privilege" != reason_of(expected)
-    if field_suspect and secured_columns_denied(system.world, dev.user, table, secured):
-        return ["SEC-6", "STALE-1"]
     rules = _edit_rules(system, dev, op, exp_ok, act_ok, previous)
-    return [*rules, "SEC-6"] if field_suspect else rules
+    if not field_suspect:
+        return rules
+    if secured_columns_denied(system.world, dev.user, table, secured):
+        return ["SEC-6", *rules]
+    return [*rules, "SEC-6"]
 
 
 def _edit_rules(
@@ -234,17 +235,22 @@ def _edit_rules(
         [] if op["kind"] == "create" else security_rules(system, dev.user, op.get("row", ""), right)
     )
     special = [r for r in involved if r in ("SEC-4", "SEC-5")]
-    if "STALE-1" in system.last_rules:
-        return ["STALE-1", *special]
+    if op["kind"] == "create":  # Create at User depth, from the deepest of several roles
+        d = system.server.directory
+        first = [u["roles"] for u in system.world.spec["users"] if u["id"] == dev.user]
+        roles = max(len(d.user_roles[dev.user]), *(len(r) for r in first))
+        special = ["SEC-3", "SEC-2" if roles > 1 else "SEC-1"]
+    cached = op.get("row", "") in dev.cache
+    # the decision of a snapshot an earlier sync replaced
+    earlier = any(decision(old, cached, op) == act_ok != exp_ok for old in previous)
+    if "STALE-1" in system.last_rules:  # the server would decide otherwise now
+        return ["STALE-1", *(["STALE-4"] if earlier else []), *special]
     if op.get("row") in dev.cache and op.get("row") not in system.server.readable(dev.user):
         return ["STALE-1", "STALE-3", *special]  # decided by what the server says now
-    cached = op.get("row", "") in dev.cache
-    if any(decision(earlier, cached, op) == act_ok != exp_ok for earlier in previous):
-        return ["STALE-4", "STALE-1"]  # the decision of a snapshot an earlier sync replaced
+    if earlier:
+        return ["STALE-4", "STALE-1"]
     if op["kind"] == "create":
-        d = system.server.directory
-        granted = depth_of(system.world, d, dev.user, op["table"], "create")
-        return ["SEC-3", "SEC-2" if len(d.user_roles[dev.user]) > 1 and granted else "SEC-1"]
+        return special
     return [*involved, "STALE-1"]
 
 
