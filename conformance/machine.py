@@ -23,7 +23,7 @@ from conformance.explain import (
     explain_upload,
 )
 from conformance.families import SYNC, Family
-from conformance.profiles import no_local_constants, settings_for, shrink_budget
+from conformance.profiles import frozen_heap, no_local_constants, settings_for, shrink_budget
 from conformance.stats import FamilyStats
 from conformance.strategies import (
     TABLE_BY_NAME,
@@ -355,7 +355,7 @@ def run_family(
         machine = hypothesis_seed(seed if part is None else seed * 1000 + part[0])(machine)
     started = stats.started = time.perf_counter()
     try:
-        with shrink_budget(profile), no_local_constants():
+        with shrink_budget(profile), no_local_constants(), frozen_heap():
             parts = part[1] if part is not None else 1
             shape = settings_for(profile, parts, family.worlds_scale)
             run_state_machine_as_test(machine, settings=shape)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -117,3 +118,21 @@ def no_local_constants() -> Iterator[None]:
         yield
     finally:
         setattr(_providers, "_get_local_constants", saved)  # noqa: B010
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keep the garbage collector off what existed before a family's run.
+
+    The engine allocates many small objects per step, so the collector runs often, and its
+    full collections walked every object of the process: Hypothesis, the value pools, the
+    implementation's modules. Freezing what exists (``gc.freeze``) leaves it only the
+    objects of the run itself; the engine against the model took about 15% less time
+    (``benchmarks/throughput.py``). Everything is unfrozen afterwards, garbage included, so
+    nothing is kept longer than until the collector's next full pass.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import time
 
 import pytest
 from hypothesis.internal.conjecture import engine
 
-from conformance.profiles import PROFILES, no_local_constants, settings_for, shrink_budget
+from conformance.profiles import (
+    PROFILES,
+    frozen_heap,
+    no_local_constants,
+    settings_for,
+    shrink_budget,
+)
 
 
 def test_the_private_names_shrink_budget_replaces_still_exist_in_hypothesis() -> None:
@@ -50,3 +57,13 @@ def test_profiles_grow_from_dev_to_deep() -> None:
 def test_unknown_profile_is_named() -> None:
     with pytest.raises(ValueError, match="unknown profile 'fast'"):
         settings_for("fast")
+
+
+def test_frozen_heap_keeps_the_collector_off_older_objects_and_then_gives_them_back() -> None:
+    assert gc.get_freeze_count() == 0
+    with frozen_heap():
+        assert gc.get_freeze_count() > 1000  # the process's objects, not collected meanwhile
+    assert gc.get_freeze_count() == 0  # and the collector's again
+    with pytest.raises(RuntimeError), frozen_heap():
+        raise RuntimeError("a failing family")
+    assert gc.get_freeze_count() == 0
