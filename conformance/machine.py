@@ -179,10 +179,9 @@ class _Engine:
     def draw_operations(self, draw: Source) -> list[Operation]:
         """One step's operations: one, or the two of a whole cycle (``families.SYNC``).
 
-        ``draw`` is the step's generator, seeded by the step's one Hypothesis choice (see
-        ``STEP_SEEDS``). The kind and the device are drawn over lists that stay the same for
-        the whole example, so that shrinking, which deletes steps, does not change what a
-        later step draws."""
+        ``draw`` is the step's generator, seeded by the step's one Hypothesis choice and its
+        position (see ``STEP_SEEDS``). The kind and the device are drawn together, over lists
+        that stay the same for the whole example."""
         assert self.model is not None and self.world is not None
         kind, device = pick_each(draw, self.family.kinds, sorted(self.model.devices))
         if kind == SYNC:
