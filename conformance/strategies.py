@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, Sequence
 from functools import cache
 from math import prod
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -44,6 +44,7 @@ from models.records import (
 )
 
 T = TypeVar("T")
+P = ParamSpec("P")
 TABLE_NAMES = [t["name"] for t in TABLES]
 TABLE_BY_NAME = {t["name"]: t for t in TABLES}
 #: ids for rows created during a run: a small pool, so that later steps hit them.
@@ -242,28 +243,6 @@ _TABLE_SUBSETS = subsets(tuple(TABLE_NAMES))
 _SEEDS = st.integers(0, 2**16 - 1)
 
 
-@st.composite
-def worlds(
-    draw: st.DrawFn,
-    max_users: int = 5,
-    max_rows: int = 8,
-    capabilities: frozenset[str] = ALL_CAPABILITIES,
-    min_devices: int = 1,
-    device_tables_required: bool = False,
-    depth_odds: int = 2,
-) -> WorldSpec:
-    """A small random world that satisfies WORLD-1 (see ``random_world``), built from a
-    seed of four Hypothesis choices. Drawing a world choice by choice cost about a hundred
-    choices, which made world generation half of the suite's time. (Hypothesis often reuses
-    a world while it varies the steps; four choices, which its mutations recombine, give more
-    distinct worlds than one.) The counterexample's world is made smaller afterwards, by
-    ``conformance.minimize``."""
-    rng = random.Random(repr(tuple(draw(_SEEDS) for _ in range(4))))
-    return random_world(
-        rng, max_users, max_rows, capabilities, min_devices, device_tables_required, depth_odds
-    )
-
-
 def random_world(
     draw: Source,
     max_users: int = 5,
@@ -403,6 +382,26 @@ def random_world(
         "devices": devices,
         "conflict_policy": pick(draw, policies),
     }
+
+
+def _seeded(build: Callable[Concatenate[Source, P], T]) -> Callable[P, st.SearchStrategy[T]]:
+    """A strategy of what ``build`` makes from a generator seeded by four Hypothesis choices,
+    taking the same arguments as ``build`` after its source."""
+
+    def strategy(*args: P.args, **kwargs: P.kwargs) -> st.SearchStrategy[T]:
+        seeds = st.tuples(_SEEDS, _SEEDS, _SEEDS, _SEEDS)
+        return seeds.map(lambda four: build(random.Random(repr(four)), *args, **kwargs))
+
+    return strategy
+
+
+#: A small random world that satisfies WORLD-1 (arguments: those of ``random_world``), built
+#: from a seed of four Hypothesis choices. Drawing a world choice by choice cost about a
+#: hundred choices, which made world generation half of the suite's time. (Hypothesis often
+#: reuses a world while it varies the steps; four choices, which its mutations recombine, give
+#: more distinct worlds than one.) The counterexample's world is made smaller afterwards, by
+#: ``conformance.minimize``.
+worlds = _seeded(random_world)
 
 
 def row_ids(world: WorldSpec) -> list[str]:
