@@ -84,7 +84,7 @@ class DeleteOfMissingRowSucceeds(Service):
 
 
 class NoOperationLog(Service):
-    def recorded(self, op_id: str) -> str | None:
+    def recorded(self, device: str, op_id: str) -> str | None:
         return None  # bug: operation ids are not looked up, a retried upload applies again
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import atexit
+import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -44,6 +47,10 @@ Json = dict[str, Any]
 class SampleAdapter:
     """In-process by default; with ``base_url`` it talks to a running HTTP server.
 
+    Device databases are ``:memory:`` unless ``device_files``: then each device has its own
+    SQLite file in a temporary directory (removed at ``close``), and a restart closes the
+    connection and opens the file again.
+
     The three classes are the parts of the implementation; a variant of it (a mutant of the
     zoo in ``implementations/mutants``) passes subclasses that change one behaviour.
     """
@@ -58,13 +65,16 @@ class SampleAdapter:
         service_class: type[Service] = Service,
         device_class: type[Device] = Device,
         store_class: type[DeviceStore] = DeviceStore,
+        device_files: bool = False,
     ) -> None:
         self.base_url, self.admin_token = base_url, admin_token
         self.service_class, self.device_class = service_class, device_class
-        self.store_class = store_class
+        self.store_class, self.device_files = store_class, device_files
         self.service: Service | None = None
         self.client: httpx.Client | None = None
         self.devices: dict[str, Device] = {}
+        self.paths: dict[str, str] = {}
+        self.directory: str | None = None
 
     def setup(self, world: Any) -> None:
         self.close()
@@ -80,8 +90,14 @@ class SampleAdapter:
             answer = self._admin("POST", "/admin/world", world)
             for dev, user in users.items():
                 links[dev] = HttpLink(self.client, answer["tokens"][dev], user)
-        for dev in sorted(users):
-            device = self.device_class(dev, links[dev], self.store_class())
+        if self.device_files:
+            self.directory = tempfile.mkdtemp(prefix="offsync-sample-")
+        for number, dev in enumerate(sorted(users)):
+            if self.directory is not None:  # device ids are any strings: files are numbered
+                self.paths[dev] = os.path.join(self.directory, f"device-{number}.sqlite")
+            device = self.device_class(
+                dev, links[dev], self.store_class(self.paths.get(dev, ":memory:"))
+            )
             device.sign_in()
             self.devices[dev] = device
 
@@ -112,11 +128,16 @@ class SampleAdapter:
 
     def _restart(self, device: Device) -> Device:
         """The app process ends and starts again: only what the device's database holds
-        survives. The database is copied to a new connection and a new ``Device`` is built on
-        it (in-process stores are ``:memory:``; file durability is covered by the tests)."""
-        reopened = self.store_class()
-        device.store.db.backup(reopened.db)
-        device.store.close()
+        survives, and a new ``Device`` is built on it. A file is closed and opened again; a
+        ``:memory:`` database is copied to a new connection first."""
+        path = self.paths.get(device.id)
+        if path is not None:
+            device.store.close()
+            reopened = self.store_class(path)
+        else:
+            reopened = self.store_class()
+            device.store.db.backup(reopened.db)
+            device.store.close()
         fresh = self.device_class(device.id, device.link, reopened)
         self.devices[device.id] = fresh
         return fresh
@@ -134,7 +155,10 @@ class SampleAdapter:
     def close(self) -> None:
         for device in self.devices.values():
             device.store.close()
-        self.devices = {}
+        self.devices, self.paths = {}, {}
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None
         if self.service is not None:
             self.service.db.close()
             self.service = None
@@ -148,6 +172,12 @@ def factory() -> Adapter:
     return SampleAdapter()
 
 
+def file_factory() -> Adapter:
+    """``--iut implementations.sample.adapter:file_factory``: in-process, each device on its
+    own SQLite file; a restart closes the file and opens it again."""
+    return SampleAdapter(device_files=True)
+
+
 _SERVER: tuple[str, str] | None = None
 
 
@@ -157,23 +187,49 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server() -> tuple[str, str]:
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _start_server(db: str = ":memory:", wait_s: float = 20.0) -> tuple[str, str]:
+    """Start the server over the SQLite database ``db`` on a free loopback port (stopped when
+    this process exits); its URL and admin token once it answers ``/health``."""
     import secrets
 
     port, token = _free_port(), secrets.token_hex(16)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "implementations.sample.server.app", "--port", str(port)],
-        env={**__import__("os").environ, "SAMPLE_ADMIN_TOKEN": token},
+        [
+            sys.executable,
+            "-m",
+            "implementations.sample.server.app",
+            "--port",
+            str(port),
+            "--db",
+            db,
+        ],
+        env={**os.environ, "SAMPLE_ADMIN_TOKEN": token},
     )
-    atexit.register(proc.terminate)
+    atexit.register(_stop, proc)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"the sample HTTP server exited with code {proc.returncode} before answering "
+                f"on {url}"
+            )
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                 return url, token
         except httpx.HTTPError:
             time.sleep(0.05)
-    raise RuntimeError("the sample HTTP server did not start")
+    _stop(proc)
+    raise RuntimeError(f"the sample HTTP server did not answer on {url}/health in {wait_s:.0f} s")
 
 
 def http_factory() -> Adapter:

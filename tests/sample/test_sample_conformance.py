@@ -1,6 +1,11 @@
-"""The sample implementation against the suite: every family, in-process and over HTTP."""
+"""The sample implementation against the suite: every family in-process, the outbox and
+validation families over HTTP, and with each device on its own SQLite file."""
 
 from __future__ import annotations
+
+import copy
+import os
+from typing import Any
 
 import pytest
 
@@ -8,8 +13,15 @@ from conformance.adapter import ALL_CAPABILITIES
 from conformance.families import FAMILIES, FAMILY_BY_NAME
 from conformance.machine import run_family
 from conformance.report import build
-from implementations.sample.adapter import factory, http_factory
+from implementations.sample.adapter import (
+    SampleAdapter,
+    _start_server,
+    factory,
+    file_factory,
+    http_factory,
+)
 from models.rules import RULES
+from tests.sample.test_sample_server import WORLD
 
 SEED = 424242
 
@@ -30,3 +42,42 @@ def test_sample_over_http_passes_the_outbox_and_validation_families() -> None:
     for name in ("outbox", "validation"):
         stats = run_family(FAMILY_BY_NAME[name], http_factory, ALL_CAPABILITIES, "dev", SEED)
         assert stats.outcome == "passed" and stats.steps > 100
+
+
+@pytest.mark.rule("SYNC-8", "SYNC-5", "SYNC-6")
+def test_sample_on_device_files_passes_the_outbox_and_broad_families() -> None:
+    """Restarts here close each device's SQLite file and open it again: only what was
+    committed to the file survives."""
+    for name in ("outbox", "broad"):
+        stats = run_family(FAMILY_BY_NAME[name], file_factory, ALL_CAPABILITIES, "dev", SEED)
+        assert stats.outcome == "passed" and stats.steps > 100
+
+
+@pytest.mark.rule("SYNC-8")
+def test_device_files_restart_reopens_the_file_and_close_removes_them() -> None:
+    adapter = SampleAdapter(device_files=True)
+    adapter.setup(copy.deepcopy(WORLD))
+    paths = dict(adapter.paths)
+    assert sorted(paths) == ["d1", "d2"] and all(os.path.isfile(p) for p in paths.values())
+    edit = {"kind": "update", "device": "d1", "table": "note", "row": "n1", "op_id": "o1"}
+    assert adapter.apply({**edit, "values": {"title": "b"}})["status"] == "accepted"
+    before = adapter.devices["d1"]
+    assert adapter.apply({"kind": "restart", "device": "d1"})["status"] == "accepted"
+    after = adapter.devices["d1"]
+    assert after is not before and after.store is not before.store
+    (_, _, opened), *_ = after.store.db.execute("PRAGMA database_list").fetchall()
+    assert os.path.samefile(opened, paths["d1"])  # the same file, opened again
+    with pytest.raises(Exception, match="closed"):
+        before.store.db.execute("SELECT 1")
+    seen = adapter.observe()["devices"]["d1"]
+    assert seen["pending"] == 1 and seen["rows"]["note"]["n1"] == {"title": "b"}
+    directory = adapter.directory
+    assert directory is not None
+    adapter.close()
+    assert not os.path.exists(directory) and adapter.paths == {}
+
+
+def test_a_server_that_cannot_start_is_reported_with_its_exit_code(tmp_path: Any) -> None:
+    unopenable = str(tmp_path / "no-such-directory" / "server.sqlite")
+    with pytest.raises(RuntimeError, match=r"exited with code 1 before answering on http://"):
+        _start_server(db=unopenable)

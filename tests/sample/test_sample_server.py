@@ -150,6 +150,26 @@ def test_retried_upload_is_applied_once(http: Any) -> None:
     assert total[0] == changes_after_first[0] + 1  # only the server_update
 
 
+def test_an_operation_id_answers_only_for_the_device_that_sent_it(http: Any) -> None:
+    client, service, tokens = http
+    first = client.post(
+        "/users/ann/upload",
+        json={"changes": [_change("o1", "n2", "x")]},
+        headers=_auth(tokens["d1"]),
+    )
+    assert first.json() == {"outcomes": [None]}
+    # bob's device happens to use the same id: its change is decided on its own merits
+    update = {**_change("o1", "n1", "z"), "kind": "update", "values": {"title": "z"}}
+    theirs = client.post(
+        "/users/bob/upload", json={"changes": [update]}, headers=_auth(tokens["d2"])
+    )
+    # bob may write only his own notes; d1's recorded outcome (None) is not his answer
+    assert theirs.json() == {
+        "outcomes": [{"table": "note", "row": "n1", "op": "update", "reason": "privilege"}]
+    }
+    assert service.server_rows()["n1"]["values"] == {"title": "a"}
+
+
 def test_outbox_survives_a_restart_with_a_file_database(tmp_path: Any) -> None:
     service = Service()
     service.load_world(copy.deepcopy(WORLD))

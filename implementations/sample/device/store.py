@@ -16,10 +16,18 @@ CREATE TABLE IF NOT EXISTS outbox (
 
 
 class DeviceStore:
-    """Cache, snapshot, metadata, outbox (with the in-flight batch) and last errors."""
+    """Cache, snapshot, metadata, outbox (with the in-flight batch) and last errors.
+
+    Every write commits at once (autocommit, or one transaction for a step that writes
+    several things), so what a step accepted survives the app's end. A file database is in
+    WAL mode with ``synchronous=NORMAL``: a commit survives the app being killed (an OS crash
+    or power loss may lose the last commits, never corrupt the file)."""
 
     def __init__(self, path: str = ":memory:") -> None:
         self.db = sqlite3.connect(path, isolation_level=None)
+        if path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(DEVICE_DDL)
 
     def get(self, key: str, default: Any = None) -> Any:

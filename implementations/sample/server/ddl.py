@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS row_changes (row TEXT, number INTEGER, source TEXT);
 CREATE TABLE IF NOT EXISTS shares (row TEXT, user TEXT, rights TEXT, PRIMARY KEY (row, user));
 CREATE TABLE IF NOT EXISTS field_permissions (
     tbl TEXT, col TEXT, user TEXT, PRIMARY KEY (tbl, col, user));
-CREATE TABLE IF NOT EXISTS applied_ops (op_id TEXT PRIMARY KEY, outcome TEXT);
+CREATE TABLE IF NOT EXISTS applied_ops (
+    device TEXT, op_id TEXT, outcome TEXT, PRIMARY KEY (device, op_id));
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, device TEXT, user TEXT);
 """
 

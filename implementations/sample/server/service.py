@@ -199,7 +199,7 @@ class Service:
     def _upload_one(self, device: str, user: str, change: Json) -> Json | None:
         self.db.execute("BEGIN")
         try:
-            seen = self.recorded(change["op_id"])
+            seen = self.recorded(device, change["op_id"])
             if seen is not None:
                 self.db.execute("COMMIT")
                 return json.loads(seen)  # type: ignore[no-any-return]
@@ -215,8 +215,8 @@ class Service:
             else:
                 self._apply_change(device, user, change)
             self.db.execute(
-                "INSERT OR REPLACE INTO applied_ops VALUES (?, ?)",
-                (change["op_id"], json.dumps(outcome)),
+                "INSERT OR REPLACE INTO applied_ops VALUES (?, ?, ?)",
+                (device, change["op_id"], json.dumps(outcome)),
             )
             self.db.execute("COMMIT")
             return outcome
@@ -224,10 +224,12 @@ class Service:
             self.db.execute("ROLLBACK")
             raise
 
-    def recorded(self, op_id: str) -> str | None:
-        """SYNC-5: the recorded outcome (JSON) of an operation id already applied, else None."""
+    def recorded(self, device: str, op_id: str) -> str | None:
+        """SYNC-5: the recorded outcome (JSON) of an operation id this device already sent,
+        else None. Ids are the device's own: another device's id never answers for it (nor
+        reveals the outcome of another user's change)."""
         seen = self.db.execute(
-            "SELECT outcome FROM applied_ops WHERE op_id = ?", (op_id,)
+            "SELECT outcome FROM applied_ops WHERE device = ? AND op_id = ?", (device, op_id)
         ).fetchone()
         return str(seen[0]) if seen is not None else None
 
