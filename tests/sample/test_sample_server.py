@@ -128,6 +128,16 @@ def test_malformed_upload_names_the_field_and_writes_nothing(http: Any) -> None:
     assert service.server_rows() == before
 
 
+def test_unknown_paths_and_methods_get_json_errors(http: Any) -> None:
+    client, _, tokens = http
+    missing = client.get("/users/ann/nothing", headers=_auth(tokens["d1"]))
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "Not Found: GET /users/ann/nothing", "field": "(path)"}
+    wrong = client.get("/users/ann/upload", headers=_auth(tokens["d1"]))
+    assert wrong.status_code == 405
+    assert wrong.json()["field"] == "(method)" and "GET /users/ann/upload" in wrong.json()["error"]
+
+
 def test_retried_upload_is_applied_once(http: Any) -> None:
     client, service, tokens = http
     update = {

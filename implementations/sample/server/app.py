@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -42,6 +43,15 @@ async def _json_body(request: Request, kind: str) -> tuple[Any, JSONResponse | N
     if issue is not None:
         return None, JSONResponse(issue, status_code=422)
     return body, None
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (no such path, method not allowed) as JSON errors too."""
+    assert isinstance(exc, HTTPException)
+    field = "(method)" if exc.status_code == 405 else "(path)"
+    return _error(
+        exc.status_code, f"{exc.detail}: {request.method} {request.url.path}", field=field
+    )
 
 
 def build_app(service: Service, admin_token: str) -> Starlette:
@@ -115,7 +125,8 @@ def build_app(service: Service, admin_token: str) -> Starlette:
             Route("/admin/world", world, methods=["POST"]),
             Route("/admin/events", events, methods=["POST"]),
             Route("/admin/rows", rows),
-        ]
+        ],
+        exception_handlers={HTTPException: _http_error},
     )
 
 
