@@ -5,7 +5,7 @@
     examples), with each family's examples and step count (``settings_for`` with the
     family's ``worlds_scale``), run just before that family's (b);
 (b) the engine against the model-backed adapter;
-(c) against the sample implementation in-process;
+(c) against the sample implementation in-process, its devices in ``:memory:`` and on files;
 (d) against the sample implementation over HTTP (uvicorn on loopback);
 (e) the whole suite through pytest (``offsync run``): one process, one pytest-xdist worker
     (``-n 1``) and two (``-n 2``).
@@ -50,6 +50,7 @@ from conformance.profiles import settings_for
 IUTS = {
     "(b) engine + model": "conformance.model_adapter:factory",
     "(c) sample, in-process": "implementations.sample.adapter:factory",
+    "(c) sample, in-process, device files": "implementations.sample.adapter:file_factory",
     "(d) sample, HTTP (uvicorn, loopback)": "implementations.sample.adapter:http_factory",
 }
 
