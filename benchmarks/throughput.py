@@ -5,7 +5,8 @@
     examples), with each family's examples and step count (``settings_for`` with the
     family's ``worlds_scale``), run just before that family's (b);
 (b) the engine against the model-backed adapter;
-(c) against the sample implementation in-process, its devices in ``:memory:`` and on files;
+(c) against the sample implementation in-process: its devices in ``:memory:`` and on files,
+    and through its whole HTTP app over an ASGI transport;
 (d) against the sample implementation over HTTP (uvicorn on loopback);
 (e) the whole suite through pytest (``offsync run``): one process, one pytest-xdist worker
     (``-n 1``) and two (``-n 2``).
@@ -51,6 +52,7 @@ IUTS = {
     "(b) engine + model": "conformance.model_adapter:factory",
     "(c) sample, in-process": "implementations.sample.adapter:factory",
     "(c) sample, in-process, device files": "implementations.sample.adapter:file_factory",
+    "(c) sample, HTTP app in-process (ASGI)": "implementations.sample.adapter:asgi_factory",
     "(d) sample, HTTP (uvicorn, loopback)": "implementations.sample.adapter:http_factory",
 }
 

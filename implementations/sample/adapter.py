@@ -45,7 +45,9 @@ Json = dict[str, Any]
 
 
 class SampleAdapter:
-    """In-process by default; with ``base_url`` it talks to a running HTTP server.
+    """In-process by default (the device links call the service layer); with ``base_url`` it
+    talks to the server's HTTP app there: a running server, or, with ``transport``, the app
+    called in-process (``asgi_factory``).
 
     Device databases are ``:memory:`` unless ``device_files``: then each device has its own
     SQLite file in a temporary directory (removed at ``close``), and a restart closes the
@@ -62,12 +64,13 @@ class SampleAdapter:
         base_url: str | None = None,
         admin_token: str | None = None,
         *,
+        transport: httpx.BaseTransport | None = None,
         service_class: type[Service] = Service,
         device_class: type[Device] = Device,
         store_class: type[DeviceStore] = DeviceStore,
         device_files: bool = False,
     ) -> None:
-        self.base_url, self.admin_token = base_url, admin_token
+        self.base_url, self.admin_token, self.transport = base_url, admin_token, transport
         self.service_class, self.device_class = service_class, device_class
         self.store_class, self.device_files = store_class, device_files
         self.service: Service | None = None
@@ -86,7 +89,7 @@ class SampleAdapter:
             for dev, user in users.items():
                 links[dev] = DirectLink(self.service, dev, user)
         else:
-            self.client = httpx.Client(base_url=self.base_url, timeout=30)
+            self.client = httpx.Client(base_url=self.base_url, timeout=30, transport=self.transport)
             answer = self._admin("POST", "/admin/world", world)
             for dev, user in users.items():
                 links[dev] = HttpLink(self.client, answer["tokens"][dev], user)
@@ -170,6 +173,19 @@ class SampleAdapter:
 def factory() -> Adapter:
     """``--iut implementations.sample.adapter:factory`` (in-process)."""
     return SampleAdapter()
+
+
+def asgi_factory() -> Adapter:
+    """``--iut implementations.sample.adapter:asgi_factory``: the whole HTTP app (routes,
+    tokens, body schemas, JSON) called in-process through an ASGI transport, no socket."""
+    import secrets
+
+    from implementations.sample.asgi_transport import SyncASGITransport
+    from implementations.sample.server.app import build_app
+
+    token = secrets.token_hex(16)
+    app = build_app(Service(), token)
+    return SampleAdapter("http://sample.invalid", token, transport=SyncASGITransport(app))
 
 
 def file_factory() -> Adapter:

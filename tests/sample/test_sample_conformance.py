@@ -1,5 +1,5 @@
-"""The sample implementation against the suite: every family in-process, the outbox and
-validation families over HTTP, and with each device on its own SQLite file."""
+"""The sample implementation against the suite: every family in-process, some through its
+HTTP app in-process (ASGI) and over real HTTP, and with each device on its own SQLite file."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from conformance.report import build
 from implementations.sample.adapter import (
     SampleAdapter,
     _start_server,
+    asgi_factory,
     factory,
     file_factory,
     http_factory,
@@ -42,6 +43,14 @@ def test_sample_over_http_passes_the_outbox_and_validation_families() -> None:
     for name in ("outbox", "validation"):
         stats = run_family(FAMILY_BY_NAME[name], http_factory, ALL_CAPABILITIES, "dev", SEED)
         assert stats.outcome == "passed" and stats.steps > 100
+
+
+@pytest.mark.rule("SYNC-5", "VALID-1", "SEC-1", "STALE-1")
+def test_sample_through_its_http_app_in_process_passes_four_families() -> None:
+    """Every call goes through routing, bearer tokens, body schemas and JSON both ways."""
+    for name in ("outbox", "validation", "security", "staleness"):
+        stats = run_family(FAMILY_BY_NAME[name], asgi_factory, ALL_CAPABILITIES, "dev", SEED)
+        assert stats.outcome == "passed" and stats.steps > 100, name
 
 
 @pytest.mark.rule("SYNC-8", "SYNC-5", "SYNC-6")

@@ -10,15 +10,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
-from starlette.testclient import TestClient
 
-from implementations.sample.server.app import build_app
 from implementations.sample.server.schemas import CHANGE
 from implementations.sample.server.service import Service
-from tests.sample.test_sample_server import ADMIN, WORLD
+from tests.sample.test_sample_server import ADMIN, WORLD, app_client
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -40,9 +39,9 @@ changes = st.fixed_dictionaries(
 WRONG = {"op_id": 7, "kind": "move", "table": ["note"], "row": None, "values": [], "base": "1"}
 
 
-def fresh() -> tuple[TestClient, Service, dict[str, str]]:
+def fresh() -> tuple[httpx.Client, Service, dict[str, str]]:
     service = Service()
-    client = TestClient(build_app(service, ADMIN))
+    client = app_client(service)
     answer = client.post(
         "/admin/world", json=copy.deepcopy(WORLD), headers={"Authorization": f"Bearer {ADMIN}"}
     )

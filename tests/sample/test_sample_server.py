@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import httpx
 import pytest
-from starlette.testclient import TestClient
 
+from implementations.sample.asgi_transport import SyncASGITransport
 from implementations.sample.device.client import Device
 from implementations.sample.device.link import DirectLink
 from implementations.sample.device.store import DeviceStore
@@ -55,10 +56,16 @@ WORLD: dict[str, Any] = {
 }
 
 
+def app_client(service: Service) -> httpx.Client:
+    """A client of the sample's HTTP app, called in-process (the ``asgi_factory`` way)."""
+    transport = SyncASGITransport(build_app(service, ADMIN))
+    return httpx.Client(transport=transport, base_url="http://sample.invalid")
+
+
 @pytest.fixture
-def http() -> tuple[TestClient, Service, dict[str, str]]:
+def http() -> tuple[httpx.Client, Service, dict[str, str]]:
     service = Service()
-    client = TestClient(build_app(service, ADMIN))
+    client = app_client(service)
     answer = client.post(
         "/admin/world", json=copy.deepcopy(WORLD), headers={"Authorization": f"Bearer {ADMIN}"}
     )
