@@ -16,7 +16,7 @@ import httpx
 
 from conformance.adapter import Adapter
 from implementations.sample.device.client import Device
-from implementations.sample.device.link import DirectLink, HttpLink, ServerLink
+from implementations.sample.device.link import DirectLink, HttpLink, ServerLink, answer
 from implementations.sample.device.store import DeviceStore
 from implementations.sample.server.service import Service
 
@@ -81,18 +81,21 @@ class SampleAdapter:
 
     def setup(self, world: Any) -> None:
         self.close()
-        links: dict[str, ServerLink] = {}
-        users = {d["id"]: d["user"] for d in world["devices"]}
+        tokens: dict[str, str] = {}
         if self.base_url is None:
             self.service = self.service_class()
-            self.service.load_world(world)
-            for dev, user in users.items():
-                links[dev] = DirectLink(self.service, dev, user)
+            self.service.load_world(world)  # the server checks the world first (WORLD-1)
         else:
             self.client = httpx.Client(base_url=self.base_url, timeout=30, transport=self.transport)
-            answer = self._admin("POST", "/admin/world", world)
-            for dev, user in users.items():
-                links[dev] = HttpLink(self.client, answer["tokens"][dev], user)
+            tokens = self._admin("POST", "/admin/world", world)["tokens"]
+        links: dict[str, ServerLink] = {}
+        users = {d["id"]: d["user"] for d in world["devices"]}
+        for dev, user in users.items():
+            if self.service is not None:
+                links[dev] = DirectLink(self.service, dev, user)
+            else:
+                assert self.client is not None
+                links[dev] = HttpLink(self.client, tokens[dev], user)
         if self.device_files:
             self.directory = tempfile.mkdtemp(prefix="offsync-sample-")
         for number, dev in enumerate(sorted(users)):
@@ -106,11 +109,8 @@ class SampleAdapter:
 
     def _admin(self, method: str, path: str, body: Any = None) -> Any:
         assert self.client is not None
-        response = self.client.request(
-            method, path, json=body, headers={"Authorization": f"Bearer {self.admin_token}"}
-        )
-        response.raise_for_status()
-        return response.json()
+        headers = {"Authorization": f"Bearer {self.admin_token}"}
+        return answer(self.client.request(method, path, json=body, headers=headers))
 
     def apply(self, op: Any) -> Any:
         kind = op.get("kind")

@@ -21,6 +21,7 @@ from implementations.sample.adapter import (
     file_factory,
     http_factory,
 )
+from implementations.sample.device.link import ServerRefused
 from models.rules import RULES
 from tests.sample.test_sample_server import WORLD
 
@@ -90,3 +91,12 @@ def test_a_server_that_cannot_start_is_reported_with_its_exit_code(tmp_path: Any
     unopenable = str(tmp_path / "no-such-directory" / "server.sqlite")
     with pytest.raises(RuntimeError, match=r"exited with code 1 before answering on http://"):
         _start_server(db=unopenable)
+
+
+def test_a_world_the_server_refuses_is_reported_with_its_field() -> None:
+    adapter = asgi_factory()
+    broken = copy.deepcopy(WORLD)
+    del broken["devices"][0]["user"]
+    with pytest.raises(ServerRefused, match=r"POST /admin/world: 422 .*devices/0/user"):
+        adapter.setup(broken)
+    adapter.close()

@@ -35,6 +35,22 @@ class DirectLink:
         return self.service.download(self.user)
 
 
+class ServerRefused(RuntimeError):
+    """The server answered a request with an error status; the message carries its body
+    (a JSON error naming the field, for a bad request)."""
+
+
+def answer(response: httpx.Response) -> Any:
+    """The JSON body of a successful response; a ``ServerRefused`` naming the request, the
+    status and the server's own error otherwise."""
+    if response.is_error:
+        request = response.request
+        raise ServerRefused(
+            f"{request.method} {request.url.path}: {response.status_code} {response.text}"
+        )
+    return response.json()
+
+
 class HttpLink:
     """Talks to the Starlette app with the device's bearer token."""
 
@@ -43,9 +59,7 @@ class HttpLink:
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def _call(self, method: str, path: str, body: Json | None = None) -> Any:
-        response = self.client.request(method, path, json=body, headers=self.headers)
-        response.raise_for_status()
-        return response.json()
+        return answer(self.client.request(method, path, json=body, headers=self.headers))
 
     def metadata(self) -> Json:
         return self._call("GET", "/metadata")  # type: ignore[no-any-return]
