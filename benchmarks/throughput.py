@@ -52,7 +52,7 @@ IUTS = {
     "(b) engine + model": "conformance.model_adapter:factory",
     "(c) sample, in-process": "implementations.sample.adapter:factory",
     "(c) sample, in-process, device files": "implementations.sample.adapter:file_factory",
-    "(c) sample, HTTP app in-process (ASGI)": "implementations.sample.adapter:asgi_factory",
+    "(c) sample, whole app in-process (ASGI)": "implementations.sample.adapter:asgi_factory",
     "(d) sample, HTTP (uvicorn, loopback)": "implementations.sample.adapter:http_factory",
 }
 

@@ -108,7 +108,7 @@ def run(
         service = Service()
         service.load_world(copy.deepcopy(WORLD))
         link = FlakyLink(DirectLink(service, "d1", "ann"), fail_at, after)
-        device = Device("d1", link, DeviceStore(path))  # type: ignore[arg-type]
+        device = Device("d1", link, DeviceStore(path))
         device.sign_in()
         link.calls = 0
         failures = 0
