@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance.adapter import ALL_CAPABILITIES
+from conformance.adapter import ALL_CAPABILITIES, AdapterFactory
 from conformance.families import FAMILIES, FAMILY_BY_NAME
 from conformance.machine import run_family
 from conformance.report import build
@@ -28,6 +28,12 @@ from tests.sample.test_sample_server import WORLD
 SEED = 424242
 
 
+def assert_families_pass(factory: AdapterFactory, *names: str) -> None:
+    for name in names:
+        stats = run_family(FAMILY_BY_NAME[name], factory, ALL_CAPABILITIES, "dev", SEED)
+        assert stats.outcome == "passed" and stats.steps > 100, name
+
+
 @pytest.mark.rule(*RULES)
 def test_sample_in_process_passes_every_family_under_dev() -> None:
     stats = [run_family(f, factory, ALL_CAPABILITIES, "dev", SEED) for f in FAMILIES]
@@ -41,26 +47,20 @@ def test_sample_in_process_passes_every_family_under_dev() -> None:
 
 @pytest.mark.rule("SYNC-5", "SYNC-8", "VALID-1")
 def test_sample_over_http_passes_the_outbox_and_validation_families() -> None:
-    for name in ("outbox", "validation"):
-        stats = run_family(FAMILY_BY_NAME[name], http_factory, ALL_CAPABILITIES, "dev", SEED)
-        assert stats.outcome == "passed" and stats.steps > 100
+    assert_families_pass(http_factory, "outbox", "validation")
 
 
 @pytest.mark.rule("SYNC-5", "VALID-1", "SEC-1", "STALE-1")
 def test_sample_through_its_http_app_in_process_passes_four_families() -> None:
     """Every call goes through routing, bearer tokens, body schemas and JSON both ways."""
-    for name in ("outbox", "validation", "security", "staleness"):
-        stats = run_family(FAMILY_BY_NAME[name], asgi_factory, ALL_CAPABILITIES, "dev", SEED)
-        assert stats.outcome == "passed" and stats.steps > 100, name
+    assert_families_pass(asgi_factory, "outbox", "validation", "security", "staleness")
 
 
 @pytest.mark.rule("SYNC-8", "SYNC-5", "SYNC-6")
 def test_sample_on_device_files_passes_the_outbox_and_broad_families() -> None:
     """Restarts here close each device's SQLite file and open it again: only what was
     committed to the file survives."""
-    for name in ("outbox", "broad"):
-        stats = run_family(FAMILY_BY_NAME[name], file_factory, ALL_CAPABILITIES, "dev", SEED)
-        assert stats.outcome == "passed" and stats.steps > 100
+    assert_families_pass(file_factory, "outbox", "broad")
 
 
 @pytest.mark.rule("SYNC-8")
