@@ -22,8 +22,7 @@ from hypothesis_jsonschema import from_schema
 from conformance.schemas import SCHEMA_DIR, problem
 from conformance.strategies import worlds
 from models.records import SERVER_KINDS
-from tests.sample.test_sample_payloads import fresh
-from tests.sample.test_sample_server import ADMIN, WORLD
+from tests.sample.test_sample_server import ADMIN, WORLD, loaded_app
 
 OPERATION = json.loads((SCHEMA_DIR / "operation.json").read_text())
 DEFS = json.loads((SCHEMA_DIR / "world.json").read_text())["$defs"]
@@ -65,20 +64,22 @@ events = st.fixed_dictionaries(
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(events)
 def test_generated_events_are_answered_and_refused_ones_change_nothing(event: Any) -> None:
-    client, service, _ = fresh()
-    before = service.server_rows()
-    answer = client.post("/admin/events", json=event, headers={"Authorization": f"Bearer {ADMIN}"})
-    allowed = problem("operation", event) is None
-    if allowed:
-        assert answer.status_code == 200, (event, answer.text)
-        result = answer.json()
-        assert result["status"] in ("accepted", "refused"), result
-        if result["status"] == "refused":
-            assert result["reason"] and service.server_rows() == before
-    else:
-        assert 400 <= answer.status_code < 500, (event, answer.text)
-        assert answer.json().get("field"), answer.text
-        assert service.server_rows() == before
+    with loaded_app() as (client, service, _):
+        before = service.server_rows()
+        answer = client.post(
+            "/admin/events", json=event, headers={"Authorization": f"Bearer {ADMIN}"}
+        )
+        allowed = problem("operation", event) is None
+        if allowed:
+            assert answer.status_code == 200, (event, answer.text)
+            result = answer.json()
+            assert result["status"] in ("accepted", "refused"), result
+            if result["status"] == "refused":
+                assert result["reason"] and service.server_rows() == before
+        else:
+            assert 400 <= answer.status_code < 500, (event, answer.text)
+            assert answer.json().get("field"), answer.text
+            assert service.server_rows() == before
 
 
 #: a wrong value for a field of an entry of each world list, and how to break the world
@@ -98,33 +99,33 @@ REFERENCES = {
 def test_generated_worlds_load_and_broken_ones_are_refused_naming_the_field(
     world: Any, data: st.DataObject
 ) -> None:
-    client, service, _ = fresh()
-    before = service.server_rows()
-    headers = {"Authorization": f"Bearer {ADMIN}"}
-    how = data.draw(st.sampled_from(BREAKS), label="how")
-    broken = copy.deepcopy(world)
-    key = data.draw(st.sampled_from(["users", "devices", "business_units"]), label="list")
-    index = data.draw(st.integers(0, len(broken[key]) - 1), label="entry")
-    entry = broken[key][index]
-    fields = REFERENCES[key] if how == "unknown reference" else sorted(entry)
-    field = data.draw(st.sampled_from(fields), label="field")
-    if how == "missing":
-        del entry[field]
-    elif how == "wrong type":
-        entry[field] = 7
-    elif how == "extra":
-        entry["surprise"] = 1
-    else:
-        entry[field] = ["no-such-id"] if field == "roles" else "no-such-id"
-    answer = client.post("/admin/world", json=broken, headers=headers)
-    assert 400 <= answer.status_code < 500, (how, key, field, answer.text)
-    named = answer.json()["field"]
-    assert named.startswith(f"{key}/{index}") or named == "(world)", named
-    assert service.server_rows() == before  # the previous world is untouched
-    answer = client.post("/admin/world", json=world, headers=headers)
-    assert answer.status_code == 200, answer.text
-    assert sorted(answer.json()["tokens"]) == sorted(d["id"] for d in world["devices"])
-    assert service.server_rows() == {
-        r["id"]: {"table": r["table"], "owner": r["owner"], "values": r["values"]}
-        for r in world["rows"]
-    }
+    with loaded_app() as (client, service, _):
+        before = service.server_rows()
+        headers = {"Authorization": f"Bearer {ADMIN}"}
+        how = data.draw(st.sampled_from(BREAKS), label="how")
+        broken = copy.deepcopy(world)
+        key = data.draw(st.sampled_from(["users", "devices", "business_units"]), label="list")
+        index = data.draw(st.integers(0, len(broken[key]) - 1), label="entry")
+        entry = broken[key][index]
+        fields = REFERENCES[key] if how == "unknown reference" else sorted(entry)
+        field = data.draw(st.sampled_from(fields), label="field")
+        if how == "missing":
+            del entry[field]
+        elif how == "wrong type":
+            entry[field] = 7
+        elif how == "extra":
+            entry["surprise"] = 1
+        else:
+            entry[field] = ["no-such-id"] if field == "roles" else "no-such-id"
+        answer = client.post("/admin/world", json=broken, headers=headers)
+        assert 400 <= answer.status_code < 500, (how, key, field, answer.text)
+        named = answer.json()["field"]
+        assert named.startswith(f"{key}/{index}") or named == "(world)", named
+        assert service.server_rows() == before  # the previous world is untouched
+        answer = client.post("/admin/world", json=world, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert sorted(answer.json()["tokens"]) == sorted(d["id"] for d in world["devices"])
+        assert service.server_rows() == {
+            r["id"]: {"table": r["table"], "owner": r["owner"], "values": r["values"]}
+            for r in world["rows"]
+        }

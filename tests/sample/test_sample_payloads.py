@@ -7,17 +7,14 @@ hypothesis-jsonschema 0.23.1 on whole object schemas with current Hypothesis."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from implementations.sample.server.schemas import CHANGE
-from implementations.sample.server.service import Service
-from tests.sample.test_sample_server import ADMIN, WORLD, app_client
+from tests.sample.test_sample_server import WORLD, loaded_app
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -39,26 +36,17 @@ changes = st.fixed_dictionaries(
 WRONG = {"op_id": 7, "kind": "move", "table": ["note"], "row": None, "values": [], "base": "1"}
 
 
-def fresh() -> tuple[httpx.Client, Service, dict[str, str]]:
-    service = Service()
-    client = app_client(service)
-    answer = client.post(
-        "/admin/world", json=copy.deepcopy(WORLD), headers={"Authorization": f"Bearer {ADMIN}"}
-    )
-    return client, service, answer.json()["tokens"]
-
-
 @SETTINGS
 @given(st.lists(changes, max_size=4, unique_by=lambda c: c["op_id"]))
 def test_generated_valid_uploads_are_answered_change_by_change(batch: list[Any]) -> None:
-    client, _, tokens = fresh()
-    answer = client.post(
-        "/users/ann/upload",
-        json={"changes": batch},
-        headers={"Authorization": f"Bearer {tokens['d1']}"},
-    )
-    assert answer.status_code == 200, answer.text
-    assert len(answer.json()["outcomes"]) == len(batch)
+    with loaded_app() as (client, _, tokens):
+        answer = client.post(
+            "/users/ann/upload",
+            json={"changes": batch},
+            headers={"Authorization": f"Bearer {tokens['d1']}"},
+        )
+        assert answer.status_code == 200, answer.text
+        assert len(answer.json()["outcomes"]) == len(batch)
 
 
 @SETTINGS
@@ -66,25 +54,25 @@ def test_generated_valid_uploads_are_answered_change_by_change(batch: list[Any])
 def test_generated_malformed_uploads_name_the_field_and_write_nothing(
     batch: list[Any], data: st.DataObject
 ) -> None:
-    client, service, tokens = fresh()
-    before = service.server_rows()
-    index = data.draw(st.integers(0, len(batch) - 1), label="broken change")
-    field = data.draw(st.sampled_from(sorted(WRONG)), label="broken field")
-    how = data.draw(st.sampled_from(["wrong type", "missing", "extra"]), label="how")
-    broken = dict(batch[index])
-    if how == "wrong type":
-        broken[field] = WRONG[field]
-    elif how == "missing":
-        del broken[field]
-    else:
-        broken["surprise"] = 1
-    batch[index] = broken
-    answer = client.post(
-        "/users/ann/upload",
-        json={"changes": batch},
-        headers={"Authorization": f"Bearer {tokens['d1']}"},
-    )
-    assert 400 <= answer.status_code < 500, answer.text
-    named = answer.json()["field"]
-    assert named.startswith(f"changes/{index}"), (named, how, field)
-    assert service.server_rows() == before
+    with loaded_app() as (client, service, tokens):
+        before = service.server_rows()
+        index = data.draw(st.integers(0, len(batch) - 1), label="broken change")
+        field = data.draw(st.sampled_from(sorted(WRONG)), label="broken field")
+        how = data.draw(st.sampled_from(["wrong type", "missing", "extra"]), label="how")
+        broken = dict(batch[index])
+        if how == "wrong type":
+            broken[field] = WRONG[field]
+        elif how == "missing":
+            del broken[field]
+        else:
+            broken["surprise"] = 1
+        batch[index] = broken
+        answer = client.post(
+            "/users/ann/upload",
+            json={"changes": batch},
+            headers={"Authorization": f"Bearer {tokens['d1']}"},
+        )
+        assert 400 <= answer.status_code < 500, answer.text
+        named = answer.json()["field"]
+        assert named.startswith(f"changes/{index}"), (named, how, field)
+        assert service.server_rows() == before

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -62,15 +64,24 @@ def app_client(service: Service) -> httpx.Client:
     return httpx.Client(transport=transport, base_url="http://sample.invalid")
 
 
-@pytest.fixture
-def http() -> tuple[httpx.Client, Service, dict[str, str]]:
+@contextmanager
+def loaded_app() -> Iterator[tuple[httpx.Client, Service, dict[str, str]]]:
+    """A fresh server with ``WORLD`` loaded through its admin endpoint: a client of its HTTP
+    app, the service behind it and the devices' tokens; all closed afterwards."""
     service = Service()
-    client = app_client(service)
-    answer = client.post(
-        "/admin/world", json=copy.deepcopy(WORLD), headers={"Authorization": f"Bearer {ADMIN}"}
-    )
-    assert answer.status_code == 200
-    return client, service, answer.json()["tokens"]
+    with app_client(service) as client:
+        answer = client.post(
+            "/admin/world", json=copy.deepcopy(WORLD), headers={"Authorization": f"Bearer {ADMIN}"}
+        )
+        assert answer.status_code == 200, answer.text
+        yield client, service, answer.json()["tokens"]
+    service.db.close()
+
+
+@pytest.fixture
+def http() -> Iterator[tuple[httpx.Client, Service, dict[str, str]]]:
+    with loaded_app() as loaded:
+        yield loaded
 
 
 def _auth(token: str) -> dict[str, str]:
