@@ -27,6 +27,17 @@ def default_report_dir(kind: str, now: datetime | None = None) -> Path:
     return REPORTS_ROOT / f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{kind}"
 
 
+def _seconds(text: str) -> float:
+    """A non-negative number of seconds (argparse names the option when this refuses)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (off) or positive, not {text}")
+    return value
+
+
 def pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
     """The pytest command line that runs the suite for ``offsync run``."""
     argv = [
@@ -53,6 +64,8 @@ def pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
         argv += ["-k", " or ".join(f"[{name}-" for name in args.family)]
     if args.workers != "0":
         argv += ["-n", args.workers]
+    if args.progress is not None:
+        argv += ["--offsync-progress", str(args.progress)]
     return argv
 
 
@@ -185,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         default="0",
         help="pytest-xdist workers: a number or 'auto' (default: 0, in-process)",
+    )
+    run.add_argument(
+        "--progress",
+        type=_seconds,
+        metavar="SECONDS",
+        help="while a family runs, a progress line every SECONDS (default 30; 0: none)",
     )
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output")
     run.set_defaults(func=_cmd_run)

@@ -24,6 +24,7 @@ from conformance.explain import (
 )
 from conformance.families import SYNC, Family
 from conformance.profiles import frozen_heap, no_local_constants, settings_for, shrink_budget
+from conformance.progress import Progress
 from conformance.stats import FamilyStats
 from conformance.strategies import (
     TABLE_BY_NAME,
@@ -298,9 +299,14 @@ def _check_schema(kind: str, instance: Any) -> None:
 
 
 def machine_for(
-    family: Family, factory: AdapterFactory, capabilities: frozenset[str], stats: FamilyStats
+    family: Family,
+    factory: AdapterFactory,
+    capabilities: frozenset[str],
+    stats: FamilyStats,
+    progress: Progress | None = None,
 ) -> type[RuleBasedStateMachine]:
-    """A state machine class for one family against one implementation."""
+    """A state machine class for one family against one implementation (``progress``, if
+    given, hears of every example as it starts)."""
     world_strategy = worlds(
         capabilities=capabilities,
         min_devices=family.min_devices,
@@ -317,6 +323,8 @@ def machine_for(
 
         @initialize(world=world_strategy)
         def setup(self, world: WorldSpec) -> None:
+            if progress is not None:
+                progress.tick(stats)
             self.engine.start(world)
 
         @rule(seed=STEP_SEEDS)
@@ -343,13 +351,15 @@ def run_family(
     seed: int | None = None,
     stats: FamilyStats | None = None,
     part: tuple[int, int] | None = None,
+    progress: Progress | None = None,
 ) -> FamilyStats:
     """Run one family's property; return its stats. A conformance failure is recorded in
     the stats (``outcome`` failed, ``mismatch`` the minimal program) and raised. The same
     seed generates the same examples. ``part`` (i, n) runs the i-th of n parts of the
-    profile's examples, each with a seed of its own (so that workers can share a family)."""
+    profile's examples, each with a seed of its own (so that workers can share a family).
+    ``progress`` writes a line now and then while the family runs."""
     stats = stats or FamilyStats(family.name)
-    machine = machine_for(family, factory, capabilities, stats)
+    machine = machine_for(family, factory, capabilities, stats, progress)
     if seed is not None:
         machine = hypothesis_seed(seed if part is None else seed * 1000 + part[0])(machine)
     started = stats.started = time.perf_counter()
@@ -357,6 +367,9 @@ def run_family(
         with shrink_budget(profile), no_local_constants(), frozen_heap():
             parts = part[1] if part is not None else 1
             shape = settings_for(profile, parts, family.worlds_scale)
+            if progress is not None:
+                label = family.name if part is None else f"{family.name}-{part[0] + 1}of{parts}"
+                progress.begin(label, shape.max_examples)
             run_state_machine_as_test(machine, settings=shape)
     except ConformanceFailure as failure:
         from conformance.minimize import minimize  # it replays through this module

@@ -1,12 +1,15 @@
-"""The pytest plugin (entry point ``pytest11``): ``--iut``, ``--profile``, ``--offsync-seed``
-and ``--offsync-report``; collects each family's stats (also from pytest-xdist workers) and
-writes the report at the end of the session."""
+"""The pytest plugin (entry point ``pytest11``): ``--iut``, ``--profile``, ``--offsync-seed``,
+``--offsync-report`` and ``--offsync-progress``; collects each family's stats (also from
+pytest-xdist workers) and writes the report at the end of the session."""
 
 from __future__ import annotations
 
 import json
 import random
+import sys
 import time
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +19,7 @@ import pytest
 
 from conformance.iut import IUT, IUTSpecError, resolve
 from conformance.profiles import DEFAULT_PROFILE, PROFILES
+from conformance.progress import Progress
 from conformance.stats import FamilyStats
 
 STATS_PROPERTY = "offsync_stats"
@@ -26,6 +30,26 @@ class OffsyncRun:
     iut: IUT
     profile: str
     seed: int
+    #: progress lines while a family runs (None: off)
+    progress: Progress | None = None
+
+
+def _progress_writer(config: pytest.Config) -> Callable[[str], None]:
+    """Write a line to the terminal from inside a running test: through pytest's terminal
+    reporter in a plain run, to the inherited standard error (the terminal) in a pytest-xdist
+    worker, with output capture suspended meanwhile."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    worker = getattr(config, "workerinput", {}).get("workerid")
+
+    def write(line: str) -> None:
+        with capture.global_and_fixture_disabled() if capture is not None else nullcontext():
+            if worker is None and reporter is not None:
+                reporter.write_line(f"offsync: {line}")
+            else:
+                print(f"offsync: [{worker}] {line}", file=sys.stderr, flush=True)
+
+    return write
 
 
 class _Session:
@@ -115,9 +139,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--offsync-report", default=None, metavar="DIR", help="write the run's report into DIR"
     )
+    group.addoption(
+        "--offsync-progress",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="while a family runs, a progress line every SECONDS (default 30; 0: none)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not config.option.offsync_progress >= 0:
+        raise pytest.UsageError(
+            f"--offsync-progress must be 0 (off) or a positive number of seconds, "
+            f"not {config.option.offsync_progress}"
+        )
     if config.option.offsync_seed is None:
         # chosen once by the controller; pytest-xdist hands the options to its workers
         config.option.offsync_seed = random.SystemRandom().randrange(2**32)
@@ -143,4 +179,6 @@ def offsync(request: pytest.FixtureRequest) -> OffsyncRun:
         iut = resolve(opt.iut)
     except IUTSpecError as exc:
         pytest.exit(str(exc), returncode=4)
-    return OffsyncRun(iut, opt.offsync_profile, opt.offsync_seed)
+    every = opt.offsync_progress
+    progress = Progress(_progress_writer(request.config), every) if every > 0 else None
+    return OffsyncRun(iut, opt.offsync_profile, opt.offsync_seed, progress)

@@ -132,3 +132,32 @@ def test_parallel_run_reports_the_same_as_a_serial_one(tmp_path: Path) -> None:
             )
         )
     assert reports[0] == reports[1]
+
+
+def test_progress_lines_while_families_run_change_nothing_generated(tmp_path: Path) -> None:
+    runs = {}
+    for name, extra in (
+        ("quiet", ("--progress", "0")),
+        ("serial", ("--progress", "0.001")),
+        ("workers", ("--progress", "0.001", "-n", "2")),
+    ):
+        out = tmp_path / name
+        done = offsync(
+            "run", "--iut", "conformance.model_adapter:factory", "--profile", "dev",
+            "--family", "outbox", "--seed", "11", "--out", str(out), *extra,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = json.loads((out / "report.json").read_text())
+        runs[name] = (done, [(f["examples"], f["steps"]) for f in report["families"]])
+    quiet, serial, workers = (runs[n][0] for n in ("quiet", "serial", "workers"))
+    assert "planned)" not in quiet.stdout + quiet.stderr
+    assert "offsync: family outbox-1of2: " in serial.stdout
+    assert "examples (about 13 planned)" in serial.stdout  # 25 under dev, in two parts
+    assert "offsync: [gw" in workers.stderr and "family outbox-" in workers.stderr
+    assert runs["quiet"][1] == runs["serial"][1] == runs["workers"][1]
+
+
+def test_a_bad_progress_interval_is_named(tmp_path: Path) -> None:
+    for bad in ("-1", "soon"):
+        done = offsync("run", "--progress", bad, "--out", str(tmp_path / "r"))
+        assert done.returncode == 2 and "--progress" in done.stderr, done.stderr

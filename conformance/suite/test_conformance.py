@@ -31,6 +31,7 @@ def test_family(family: Family, part: int, offsync: OffsyncRun, record_property)
             offsync.seed,
             stats,
             part=(part, PARTS),
+            progress=offsync.progress,
         )
     finally:
         record_property(STATS_PROPERTY, json.dumps(stats.to_json()))
