@@ -73,9 +73,11 @@ class _Session:
                 else:
                     self.families[stats.family] = stats
                 reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-                if reporter is not None:
+                if reporter is not None:  # the part's own figures, named as its test is
+                    _, _, case = report.nodeid.partition("[")
+                    part = case.rstrip("]") or stats.family
                     reporter.write_line(
-                        f"offsync: family {stats.family:<11} {stats.outcome:<7} "
+                        f"offsync: family {part:<16} {stats.outcome:<7} "
                         f"{stats.examples:>5} examples {stats.steps:>6} steps "
                         f"{stats.seconds:7.1f} s"
                     )

@@ -48,7 +48,8 @@ def test_run_writes_a_valid_report_junit_and_summary(tmp_path: Path) -> None:
     assert "| PROFILE-3 | A view is available iff all its tables are on the device | passed |" in (
         summary
     )
-    assert "family profile" in done.stdout and "report:" in done.stdout
+    assert "family profile-1of2 " in done.stdout and "family profile-2of2 " in done.stdout
+    assert "report:" in done.stdout
 
 
 @pytest.mark.rule("SYNC-3")
