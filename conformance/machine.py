@@ -343,6 +343,11 @@ def machine_for(
     return ConformanceMachine
 
 
+def part_label(family: str, part: tuple[int, int] | None) -> str:
+    """How a family's run, or part (i, n) of it, is named: ``broad``, ``broad-1of2``."""
+    return family if part is None else f"{family}-{part[0] + 1}of{part[1]}"
+
+
 def run_family(
     family: Family,
     factory: AdapterFactory,
@@ -368,8 +373,7 @@ def run_family(
             parts = part[1] if part is not None else 1
             shape = settings_for(profile, parts, family.worlds_scale)
             if progress is not None:
-                label = family.name if part is None else f"{family.name}-{part[0] + 1}of{parts}"
-                progress.begin(label, shape.max_examples)
+                progress.begin(part_label(family.name, part), shape.max_examples)
             run_state_machine_as_test(machine, settings=shape)
     except ConformanceFailure as failure:
         from conformance.minimize import minimize  # it replays through this module

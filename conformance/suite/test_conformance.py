@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conformance.families import FAMILIES, Family
-from conformance.machine import run_family
+from conformance.machine import part_label, run_family
 from conformance.plugin import STATS_PROPERTY, OffsyncRun
 from conformance.stats import FamilyStats
 
@@ -18,7 +18,7 @@ CASES = [(f, i) for f in FAMILIES for i in range(PARTS)]
 
 
 @pytest.mark.parametrize(
-    ("family", "part"), CASES, ids=[f"{f.name}-{i + 1}of{PARTS}" for f, i in CASES]
+    ("family", "part"), CASES, ids=[part_label(f.name, (i, PARTS)) for f, i in CASES]
 )
 def test_family(family: Family, part: int, offsync: OffsyncRun, record_property) -> None:  # type: ignore[no-untyped-def]
     stats = FamilyStats(family.name)
