@@ -131,17 +131,8 @@ class SampleAdapter:
 
     def _restart(self, device: Device) -> Device:
         """The app process ends and starts again: only what the device's database holds
-        survives, and a new ``Device`` is built on it. A file is closed and opened again; a
-        ``:memory:`` database is copied to a new connection first."""
-        path = self.paths.get(device.id)
-        if path is not None:
-            device.store.close()
-            reopened = self.store_class(path)
-        else:
-            reopened = self.store_class()
-            device.store.db.backup(reopened.db)
-            device.store.close()
-        fresh = self.device_class(device.id, device.link, reopened)
+        survives, and a new ``Device`` is built on it."""
+        fresh = self.device_class(device.id, device.link, device.store.reopened())
         self.devices[device.id] = fresh
         return fresh
 

@@ -71,18 +71,17 @@ steps = st.one_of(
 programs = st.lists(steps, min_size=1, max_size=12)
 
 
-def _reopened(device: Device, path: str) -> Device:
+def _reopened(device: Device) -> Device:
     """The app ends and starts again on the same file; the new client restarts (SYNC-8)."""
-    device.store.close()
-    fresh = Device(device.id, device.link, DeviceStore(path))
+    fresh = Device(device.id, device.link, device.store.reopened())
     assert fresh.restart()["status"] == "accepted"
     return fresh
 
 
-def _step(device: Device, number: int, step: tuple[str, str, str], path: str) -> Device:
+def _step(device: Device, number: int, step: tuple[str, str, str]) -> Device:
     kind, row, title = step
     if kind == "restart":
-        return _reopened(device, path)
+        return _reopened(device)
     if kind == "sync_start":
         device.sync_start()
     elif kind == "sync_end":
@@ -114,11 +113,11 @@ def run(
         failures = 0
         for number, step in enumerate(program):
             try:
-                device = _step(device, number, step, path)
+                device = _step(device, number, step)
             except LinkFailure:
                 failures += 1
                 if app_dies:
-                    device = _reopened(device, path)
+                    device = _reopened(device)
         calls = link.calls
         assert failures == (1 if fail_at is not None and fail_at <= calls else 0)
         if device.observe()["in_cycle"]:

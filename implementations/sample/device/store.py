@@ -24,6 +24,7 @@ class DeviceStore:
     or power loss may lose the last commits, never corrupt the file)."""
 
     def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
         self.db = sqlite3.connect(path, isolation_level=None)
         if path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -83,6 +84,16 @@ class DeviceStore:
     def return_batch(self) -> None:
         """SYNC-8: the batch goes back to the front of the outbox (seq order keeps it first)."""
         self.db.execute("UPDATE outbox SET in_flight = 0")
+
+    def reopened(self) -> DeviceStore:
+        """The app ends and starts again: this connection is closed and a new store (of the
+        same class) opens what the database holds. A file is opened again; a ``:memory:``
+        database is copied to the new connection first."""
+        fresh = type(self)(self.path)
+        if self.path == ":memory:":
+            self.db.backup(fresh.db)
+        self.close()
+        return fresh
 
     def close(self) -> None:
         self.db.close()
