@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from conformance.strength import try_to_kill
+from conformance.engine.strength import try_to_kill
 from implementations.mutants import MUTANT_BY_NAME, MUTANTS
 from implementations.sample.adapter import CAPABILITIES
 

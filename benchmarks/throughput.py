@@ -42,14 +42,14 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
-from conformance.adapter import ALL_CAPABILITIES, AdapterFactory
-from conformance.families import FAMILIES, Family
-from conformance.iut import resolve
-from conformance.machine import run_family
-from conformance.profiles import settings_for
+from conformance.engine.families import FAMILIES, Family
+from conformance.engine.machine import run_family
+from conformance.engine.profiles import settings_for
+from conformance.iut.adapter import ALL_CAPABILITIES, AdapterFactory
+from conformance.iut.resolve import resolve
 
 IUTS = {
-    "(b) engine + model": "conformance.model_adapter:factory",
+    "(b) engine + model": "conformance.iut.model_adapter:factory",
     "(c) sample, in-process": "implementations.sample.adapter:factory",
     "(c) sample, in-process, device files": "implementations.sample.adapter:file_factory",
     "(c) sample, whole app in-process (ASGI)": "implementations.sample.adapter:asgi_factory",
@@ -142,7 +142,7 @@ def suite(workers: str, profile: str, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as out:
         command = [
             sys.executable, "-m", "conformance", "run", "--iut",
-            "conformance.model_adapter:factory", "--profile", profile, "--seed", str(seed),
+            "conformance.iut.model_adapter:factory", "--profile", profile, "--seed", str(seed),
             "-n", workers, "--out", out,
         ]  # fmt: skip
         started = time.perf_counter()

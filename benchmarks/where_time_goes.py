@@ -16,10 +16,10 @@ import pstats
 from collections import Counter
 from pathlib import Path
 
-from conformance.adapter import ALL_CAPABILITIES
-from conformance.families import FAMILIES
-from conformance.iut import resolve
-from conformance.machine import run_family
+from conformance.engine.families import FAMILIES
+from conformance.engine.machine import run_family
+from conformance.iut.adapter import ALL_CAPABILITIES
+from conformance.iut.resolve import resolve
 
 #: (path fragment, component); the first match wins
 COMPONENTS = (
@@ -53,7 +53,7 @@ def component(filename: str, function: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--iut", default="conformance.model_adapter:factory")
+    parser.add_argument("--iut", default="conformance.iut.model_adapter:factory")
     parser.add_argument("--profile", default="dev")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--name", default=None, help="file name suffix (default: from --iut)")

@@ -1,59 +1,11 @@
-"""The adapter protocol: how the engine drives an implementation under test (IUT).
+"""Public import path of the adapter protocol (it lives in ``conformance.iut.adapter``)."""
 
-An adapter sets up a world, carries out operations (device edits and reads, sync cycle steps,
-server-side events) and reports observations, all as the JSON records of ``models.records``.
-It also declares which optional parts of SPEC.md it supports; rules that depend on a missing
-capability are reported ``not applicable``.
-"""
+from conformance.iut.adapter import (
+    ALL_CAPABILITIES,
+    CAPABILITY_RULES,
+    Adapter,
+    AdapterError,
+    AdapterFactory,
+)
 
-from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Protocol, runtime_checkable
-
-from models.records import Observation, Operation, Result, WorldSpec
-
-#: Optional parts of SPEC.md, with the rules that cannot be checked without them.
-CAPABILITY_RULES: dict[str, tuple[str, ...]] = {
-    "server_wins": ("CONFLICT-3",),
-    "hierarchy": ("SEC-5",),
-    "field_security": ("SEC-7",),
-    "multiple_devices_per_user": (),
-    "restart": ("SYNC-8",),
-}
-ALL_CAPABILITIES = frozenset(CAPABILITY_RULES)
-
-
-class AdapterError(Exception):
-    """The adapter broke the protocol (a crash, a malformed answer); not a conformance
-    failure of the implementation's behaviour. The message names what was wrong."""
-
-
-@runtime_checkable
-class Adapter(Protocol):
-    """What the engine needs from an implementation under test.
-
-    One adapter instance serves one test case: ``setup`` is called once with the world, then
-    ``apply`` and ``observe`` any number of times, then ``close``.
-    """
-
-    #: the optional capabilities this implementation supports (a subset of ALL_CAPABILITIES)
-    capabilities: frozenset[str]
-
-    def setup(self, world: WorldSpec) -> None:
-        """Create the world: server state as given, each device signed in (PROFILE-4)."""
-
-    def apply(self, op: Operation) -> Result:
-        """Carry out one operation (a device operation or a server-side event)."""
-        ...
-
-    def observe(self) -> Observation:
-        """Report every device's observable state and the server's rows."""
-        ...
-
-    def close(self) -> None:
-        """Release everything the test case used (files, processes, connections)."""
-
-
-#: Makes a fresh adapter for each test case.
-AdapterFactory = Callable[[], Adapter]
+__all__ = ["ALL_CAPABILITIES", "CAPABILITY_RULES", "Adapter", "AdapterError", "AdapterFactory"]

@@ -10,9 +10,9 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from conformance.families import FAMILY_BY_NAME
-from conformance.iut import IUTSpecError, resolve
-from conformance.profiles import DEFAULT_PROFILE, PROFILES
+from conformance.engine.families import FAMILY_BY_NAME
+from conformance.engine.profiles import DEFAULT_PROFILE, PROFILES
+from conformance.iut.resolve import IUTSpecError, resolve
 
 REPORTS_ROOT = Path("reports")
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -118,7 +118,7 @@ def _print_outcome(report: dict[str, Any], report_path: Path) -> None:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from conformance.machine import replay
+    from conformance.engine.driver import replay
 
     path: Path = args.report
     try:
@@ -155,7 +155,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    from conformance import scenario_report
+    from conformance.reporting import scenarios as scenario_report
 
     out: Path | None = args.out
     return scenario_report.main(out if out is not None else default_report_dir("scenarios"))

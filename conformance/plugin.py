@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from conformance.iut import IUT, IUTSpecError, resolve
-from conformance.profiles import DEFAULT_PROFILE, PROFILES
-from conformance.progress import Progress
-from conformance.stats import FamilyStats
+from conformance.engine.profiles import DEFAULT_PROFILE, PROFILES
+from conformance.iut.resolve import IUT, IUTSpecError, resolve
+from conformance.reporting.progress import Progress
+from conformance.reporting.stats import FamilyStats
 
 STATS_PROPERTY = "offsync_stats"
 
@@ -87,7 +87,7 @@ class _Session:
         out = self.config.getoption("offsync_report")
         if not out or not self.families:
             return
-        from conformance import report as report_mod
+        from conformance.reporting import report as report_mod
 
         opt = self.config.option
         iut = resolve(opt.iut)

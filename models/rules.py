@@ -1,4 +1,5 @@
-"""The rule catalogue: every rule ID of SPEC.md with its one-line title.
+"""The rule catalogue: every rule ID of SPEC.md with its one-line title, and the capabilities
+that rules need.
 
 SPEC.md's rule index and this table are kept equal by a test.
 """
@@ -45,6 +46,19 @@ RULES: dict[str, str] = {
     "EVENT-2": "Bad events change nothing",
     "DEVICE-1": "Local checks and their order",
 }
+
+
+#: Optional parts of SPEC.md (capabilities an implementation declares), with the rules that
+#: cannot be checked without them: for an implementation that lacks one, they are reported
+#: ``not applicable``, and generated worlds and operations stay within what it declares.
+CAPABILITY_RULES: dict[str, tuple[str, ...]] = {
+    "server_wins": ("CONFLICT-3",),
+    "hierarchy": ("SEC-5",),
+    "field_security": ("SEC-7",),
+    "multiple_devices_per_user": (),
+    "restart": ("SYNC-8",),
+}
+ALL_CAPABILITIES = frozenset(CAPABILITY_RULES)
 
 
 def family_of(rule: str) -> str:

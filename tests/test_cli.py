@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.schemas import problem
+from conformance.iut.schemas import problem
 from models.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def test_run_against_the_subprocess_model_passes(tmp_path: Path) -> None:
         "--seed",
         "11",
         "--iut",
-        f"exec:{sys.executable} -m conformance.model_server",
+        f"exec:{sys.executable} -m conformance.iut.model_server",
         "--out",
         str(out),
     )
@@ -105,7 +105,7 @@ def test_a_bad_iut_is_named(tmp_path: Path) -> None:
     done = offsync("run", "--iut", "no_such_module:factory", "--out", str(tmp_path / "r"))
     assert done.returncode == 2
     assert "no_such_module" in done.stderr
-    done = offsync("run", "--iut", "conformance.model_adapter", "--out", str(tmp_path / "r"))
+    done = offsync("run", "--iut", "conformance.iut.model_adapter", "--out", str(tmp_path / "r"))
     assert done.returncode == 2 and "expected 'module:factory'" in done.stderr
 
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from conformance.families import FAMILIES, Family
-from conformance.machine import part_label, run_family
+from conformance.engine.families import FAMILIES, Family
+from conformance.engine.machine import part_label, run_family
 from conformance.plugin import STATS_PROPERTY, OffsyncRun
-from conformance.stats import FamilyStats
+from conformance.reporting.stats import FamilyStats
 
 #: each family runs as this many test items, each with its share of the examples, so that
 #: pytest-xdist workers finish together (the report adds the parts up)

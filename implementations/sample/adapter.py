@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from conformance.adapter import Adapter
+from conformance.iut.adapter import Adapter
 from implementations.sample.device.client import Device
 from implementations.sample.device.link import DirectLink, HttpLink, ServerLink, answer
 from implementations.sample.device.store import DeviceStore

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.model_adapter import ModelAdapter
+from conformance.iut.model_adapter import ModelAdapter
 from models.records import Operation, Result
 from models.server import Change, Server
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.adapter import ALL_CAPABILITIES, AdapterError
-from conformance.compare import ConformanceFailure
-from conformance.families import FAMILIES, FAMILY_BY_NAME
-from conformance.machine import replay, run_family
-from conformance.model_adapter import ModelAdapter
-from conformance.report import build
+from conformance.engine.compare import ConformanceFailure
+from conformance.engine.driver import replay
+from conformance.engine.families import FAMILIES, FAMILY_BY_NAME
+from conformance.engine.machine import run_family
+from conformance.iut.adapter import ALL_CAPABILITIES, AdapterError
+from conformance.iut.model_adapter import ModelAdapter
+from conformance.reporting.report import build
 from models.rules import RULES
 from tests.engine.broken import (
     ClientWinsOnly,

@@ -9,7 +9,7 @@ import time
 import pytest
 from hypothesis.internal.conjecture import engine
 
-from conformance.profiles import (
+from conformance.engine.profiles import (
     PROFILES,
     frozen_heap,
     no_local_constants,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.families import FAMILIES, FAMILY_BY_NAME
-from conformance.iut import IUTSpecError, resolve
-from conformance.machine import replay, run_family
-from conformance.strength import try_to_kill
+from conformance.engine.driver import replay
+from conformance.engine.families import FAMILIES, FAMILY_BY_NAME
+from conformance.engine.machine import run_family
+from conformance.engine.strength import try_to_kill
+from conformance.iut.resolve import IUTSpecError, resolve
 from implementations.mutants import MUTANT_BY_NAME, MUTANTS
 from implementations.sample.adapter import CAPABILITIES, factory
 from models.rules import RULES

@@ -1,7 +1,7 @@
 """Generated payloads against the sample server's admin endpoints.
 
 Events are composed field by field from the protocol's own schema
-(``conformance/protocol/operation.json``, its ``$ref``s resolved into ``world.json``) with
+(``conformance/iut/protocol/operation.json``, its ``$ref``s resolved into ``world.json``) with
 hypothesis-jsonschema: an event the protocol allows is answered 200 (accepted, or refused with
 a reason); one it does not is refused with a 4xx naming the field; neither a refused nor a
 malformed event changes anything (EVENT-2). Worlds come from the suite's generator: each loads,
@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from conformance.schemas import SCHEMA_DIR, problem
-from conformance.strategies import worlds
+from conformance.engine.strategies import worlds
+from conformance.iut.schemas import SCHEMA_DIR, problem
 from models.records import SERVER_KINDS
 from tests.sample.test_sample_server import ADMIN, WORLD, loaded_app
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from conformance.adapter import ALL_CAPABILITIES, AdapterFactory
-from conformance.families import FAMILIES, FAMILY_BY_NAME
-from conformance.machine import run_family
-from conformance.report import build
+from conformance.engine.families import FAMILIES, FAMILY_BY_NAME
+from conformance.engine.machine import run_family
+from conformance.iut.adapter import ALL_CAPABILITIES, AdapterFactory
+from conformance.reporting.report import build
 from implementations.sample.adapter import (
     SampleAdapter,
     _start_server,

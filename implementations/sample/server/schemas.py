@@ -74,7 +74,7 @@ EVENT: dict[str, Any] = {
 #: the world body is the adapter protocol's world message: its schema is the protocol's
 #: (a JSON document shipped with the suite, read as data)
 WORLD: dict[str, Any] = json.loads(
-    resources.files("conformance").joinpath("protocol", "world.json").read_text("utf-8")
+    resources.files("conformance.iut").joinpath("protocol", "world.json").read_text("utf-8")
 )
 
 VALIDATORS = {

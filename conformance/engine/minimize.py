@@ -1,0 +1,164 @@
+"""A second shrinking pass over a failure Hypothesis has already shrunk.
+
+Hypothesis shrinks the choices that generated a program; when a step's choices pick from
+lists that depend on the state (the rows a device shows, say), deleting an earlier step
+changes what later choices mean, and shrinking stalls. Here the program is concrete (each
+operation names its rows), so deleting an operation leaves the others meaning the same:
+this pass deletes operations, then world entries (devices, views, shares, rows), replaying
+the program each time and keeping a deletion when the implementation still fails on the
+same rule. Deterministic, and bounded by a number of replays.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from conformance.engine.driver import replay
+from conformance.iut.adapter import AdapterFactory
+from conformance.reporting.counterexample import Mismatch
+from models.records import Operation, WorldSpec
+
+#: replays tried at most for one failure
+MAX_REPLAYS = 400
+
+
+class _Budget:
+    def __init__(self, replays: int) -> None:
+        self.left = replays
+
+
+def minimize(mismatch: Mismatch, factory: AdapterFactory, replays: int = MAX_REPLAYS) -> Mismatch:
+    """A smaller program failing on the same first rule (``mismatch`` itself if none)."""
+    budget = _Budget(replays)
+    best = mismatch
+    rule = mismatch.rules[0]
+
+    def attempt(world: WorldSpec, ops: list[Operation]) -> Mismatch | None:
+        if budget.left <= 0:
+            return None
+        budget.left -= 1
+        try:
+            found = replay(world, ops, factory, mismatch.family)
+        except Exception:  # an adapter error is not the same failure
+            return None
+        return found if found is not None and found.rules[0] == rule else None
+
+    improved = True
+    while improved and budget.left > 0:
+        improved = False
+        # the failing step's successors never matter
+        ops = best.operations[: best.failing_step + 1]
+        for candidate in _without_each(ops):
+            found = attempt(best.world, candidate)
+            if found is not None:
+                best, improved = found, True
+                break
+        if improved:
+            continue
+        for world, ops in _smaller_worlds(best.world, best.operations[: best.failing_step + 1]):
+            found = attempt(world, ops)
+            if found is not None:
+                best, improved = found, True
+                break
+    best.seed = mismatch.seed
+    return best
+
+
+def _without_each(ops: list[Operation]) -> list[list[Operation]]:
+    """The program without one operation, for each operation (the last ones first, and whole
+    cycles, ``sync_start`` with its ``sync_end``, as one)."""
+    candidates: list[list[Operation]] = []
+    for i in reversed(range(len(ops))):
+        candidates.append(ops[:i] + ops[i + 1 :])
+        if ops[i]["kind"] == "sync_start":
+            end = next(
+                (
+                    j
+                    for j in range(i + 1, len(ops))
+                    if ops[j]["kind"] == "sync_end" and ops[j].get("device") == ops[i]["device"]
+                ),
+                None,
+            )
+            if end is not None:
+                candidates.append([op for k, op in enumerate(ops) if k not in (i, end)])
+    return candidates
+
+
+def _smaller_worlds(
+    world: WorldSpec, ops: list[Operation]
+) -> list[tuple[WorldSpec, list[Operation]]]:
+    """Simpler worlds, each one change away: without a device (and its operations), a view,
+    a share, a row, a user (and what is theirs), a role, a unit, an app module or a profile
+    table; with hierarchy security off. A candidate that breaks WORLD-1 fails to replay and is
+    dropped."""
+    found: list[tuple[WorldSpec, list[Operation]]] = []
+
+    def variant(change: Callable[[Any], None], keep: list[Operation] = ops) -> None:
+        smaller: Any = copy.deepcopy(world)
+        change(smaller)
+        if smaller != world:
+            found.append((smaller, keep))
+
+    if len(world["devices"]) > 1:
+        for device in world["devices"]:
+            left = [op for op in ops if op.get("device") != device["id"]]
+            variant(partial(_drop, key="devices", entry=device), left)
+    for view in world["views"]:
+        variant(partial(_drop, key="views", entry=view))
+    for share in world["shares"]:
+        variant(partial(_drop, key="shares", entry=share))
+    for row in world["rows"]:
+        variant(partial(_drop_row, row=row["id"]))
+    held = {d["user"] for d in world["devices"]}
+    for user in world["users"][::-1]:
+        if user["id"] not in held:
+            variant(partial(_drop_user, user=user["id"]))
+    for role in world["roles"][::-1]:
+        variant(partial(_drop_role, role=role["id"]))
+    for unit in world["business_units"][::-1]:
+        variant(partial(_drop, key="business_units", entry=unit))
+    for module in world["app_modules"][1:]:
+        variant(partial(_drop, key="app_modules", entry=module))
+    for table in list(world["profile"])[1:]:
+        variant(partial(_drop_table, table=table))
+    if world["hierarchy"]["enabled"]:
+        variant(_no_hierarchy)
+    return found
+
+
+def _drop_table(world: Any, table: str) -> None:
+    world["profile"].pop(table)
+
+
+def _no_hierarchy(world: Any) -> None:
+    world["hierarchy"]["enabled"] = False
+
+
+def _drop(world: Any, key: str, entry: Any) -> None:
+    world[key] = [e for e in world[key] if e != entry]
+
+
+def _drop_row(world: Any, row: str) -> None:
+    world["rows"] = [r for r in world["rows"] if r["id"] != row]
+    world["shares"] = [s for s in world["shares"] if s["row"] != row]
+
+
+def _drop_user(world: Any, user: str) -> None:
+    for row in [r["id"] for r in world["rows"] if r["owner"] == user]:
+        _drop_row(world, row)
+    world["users"] = [u for u in world["users"] if u["id"] != user]
+    for u in world["users"]:
+        if u["manager"] == user:
+            u["manager"] = None
+    world["shares"] = [s for s in world["shares"] if s["user"] != user]
+    for fp in world["field_permissions"]:
+        fp["users"] = [u for u in fp["users"] if u != user]
+
+
+def _drop_role(world: Any, role: str) -> None:
+    world["roles"] = [r for r in world["roles"] if r["id"] != role]
+    for u in world["users"]:
+        u["roles"] = [r for r in u["roles"] if r != role]

@@ -1,0 +1,163 @@
+"""Step generation: what the next operation of an example is, drawn from the model's state.
+
+A step is one Hypothesis choice: the seed of a ``random.Random`` (``machine.STEP_SEEDS``),
+from which ``Steps`` draws the kind, the device, the target and the values, aimed at what
+exists (rows the device shows, rows with pending changes, rows reached through a share or a
+manager) so that the rules meet.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from conformance.engine.driver import Driver
+from conformance.engine.families import SYNC
+from conformance.engine.strategies import (
+    TABLE_BY_NAME,
+    TABLE_NAMES,
+    VALUE_POOLS,
+    Source,
+    draw_event,
+    index,
+    pick,
+    pick_each,
+    pooled_row,
+    pooled_update,
+)
+from models import ModelSystem
+from models.profile import device_tables
+from models.records import Operation, WorldSpec
+from models.security import manager_level
+
+T = TypeVar("T")
+
+#: how many times more likely an operation aims at something that exists (a visible row, a
+#: device table) than at anything at all
+AIM_WEIGHT = 6
+#: a family kind with this suffix is an edit carrying a value outside its column's schema
+INVALID_SUFFIX = "!"
+
+
+def aimed(preferred: list[T], anything: list[T]) -> list[T]:
+    """Choices weighted towards ``preferred``: one draw picks from the result."""
+    return preferred * AIM_WEIGHT + anything if preferred else anything
+
+
+class Steps:
+    """Draws the operations of one example from the state of its ``driver``'s model, over
+    the operation ``kinds`` of a family; numbers new rows and operation ids itself."""
+
+    def __init__(self, driver: Driver, kinds: tuple[str, ...]) -> None:
+        self.driver, self.kinds = driver, kinds
+        self.counter = 0
+
+    @property
+    def model(self) -> ModelSystem:
+        assert self.driver.model is not None, "the driver has not started an example"
+        return self.driver.model
+
+    @property
+    def spec(self) -> WorldSpec:
+        assert self.driver.world is not None, "the driver has not started an example"
+        return self.driver.world
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def draw_operations(self, draw: Source) -> list[Operation]:
+        """One step's operations: one, or the two of a whole cycle (``families.SYNC``).
+
+        ``draw`` is the step's generator, seeded by the step's one Hypothesis choice and its
+        position (see ``STEP_SEEDS``). The kind and the device are drawn together, over lists
+        that stay the same for the whole example."""
+        kind, device = pick_each(draw, self.kinds, sorted(self.model.devices))
+        if kind == SYNC:
+            return [
+                {"kind": "sync_start", "device": device},
+                {"kind": "sync_end", "device": device},
+            ]
+        return [self.draw_operation(draw, kind, device)]
+
+    def draw_operation(self, draw: Source, kind: str, device: str) -> Operation:
+        invalid = kind.endswith(INVALID_SUFFIX)
+        kind = kind.removesuffix(INVALID_SUFFIX)
+        if kind in ("create", "update", "delete", "read", "sync_start", "sync_end", "restart"):
+            op = self._device_op(draw, kind, device)
+            if invalid and "values" in op:  # a value no column schema allows (WORLD-3)
+                op["values"] = {**op["values"], pick(draw, sorted(op["values"])): {"bad": True}}
+            return op
+        return self._event(draw, kind)
+
+    def _device_op(self, draw: Source, kind: str, device: str) -> Operation:
+        if kind in ("sync_start", "sync_end"):
+            # a cycle step goes to a device where it does something, when there is one: the
+            # first such device from the one drawn on
+            in_cycle = kind == "sync_end"
+            devices = sorted(self.model.devices)
+            start = devices.index(device)
+            for d in devices[start:] + devices[:start]:
+                if (self.model.devices[d].in_flight is not None) == in_cycle:
+                    device = d
+                    break
+        op: Operation = {"kind": kind, "device": device}
+        if kind in ("sync_start", "sync_end", "restart"):
+            return op
+        if kind in ("update", "delete"):
+            visible = self.model.devices[device].visible()
+            # mostly a row the device shows; sometimes any row the server has, or none
+            base = [(visible[r][0], r) for r in sorted(visible)]
+            # and rows whose rights come from a share or a manager, and rows this device has
+            # changed since its last sync (its own changes must not conflict), where rules meet
+            pending = {ch.row for ch in self.model.devices[device].pending()}
+            shown = (
+                base
+                + [t_r for t_r in base if self.related(device, t_r[1])] * 2
+                + [t_r for t_r in base if t_r[1] in pending] * 2
+            )
+            rows = self.model.server.rows
+            elsewhere = [(rows[r].table, r) for r in sorted(rows)] + [
+                (t, "ghost") for t in TABLE_NAMES
+            ]
+            op["table"], op["row"] = pick(draw, aimed(shown, elsewhere))
+        else:
+            on_device = sorted(device_tables(self.model.world))
+            op["table"] = pick(draw, aimed(on_device, TABLE_NAMES))
+        if kind == "read":
+            return op
+        if kind == "create":
+            op["row"] = self.fresh("n")
+            op["values"] = pooled_row(draw, TABLE_BY_NAME[op["table"]])
+        elif kind == "update":
+            table = TABLE_BY_NAME[op["table"]]
+            op["values"] = pooled_update(draw, table)
+            if table["secured"] and index(draw, 2) == 0:  # a field-secured column (SEC-6, SEC-7)
+                column = pick(draw, table["secured"])
+                op["values"][column] = pick(draw, VALUE_POOLS[(table["name"], column)])
+        op["op_id"] = self.fresh("op")
+        return op
+
+    def related(self, device: str, row: str) -> bool:
+        """Whether the device's user holds a share of ``row`` or manages its owner."""
+        user, server_row = self.model.devices[device].user, self.model.server.rows.get(row)
+        d = self.model.server.directory
+        if server_row is None:
+            return False
+        return (row, user) in d.shares or manager_level(
+            self.model.world, d, user, server_row.owner
+        ) is not None
+
+    def _event(self, draw: Source, kind: str) -> Operation:
+        rows = self.model.server.rows
+
+        def table_of(row: str) -> str | None:
+            return rows[row].table if row in rows else None
+
+        targets = aimed(sorted(rows), ["ghost"])
+        # a row a device has a pending change for is where a server-side change conflicts
+        pending = sorted(
+            {ch.row for dev in self.model.devices.values() for ch in dev.pending()} & set(rows)
+        )
+        if pending and index(draw, 3) < 2:  # two times in three
+            targets = pending
+        return draw_event(draw, self.spec, kind, targets, table_of, lambda: self.fresh("s"))
