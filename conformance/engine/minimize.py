@@ -16,10 +16,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from conformance.engine.driver import replay
+from conformance.engine.driver import IUTBroke, replay
 from conformance.iut.adapter import AdapterFactory
 from conformance.reporting.counterexample import Mismatch
 from models.records import Operation, WorldSpec
+from models.world import InvalidWorld
 
 #: replays tried at most for one failure
 MAX_REPLAYS = 400
@@ -30,8 +31,14 @@ class _Budget:
         self.left = replays
 
 
-def minimize(mismatch: Mismatch, factory: AdapterFactory, replays: int = MAX_REPLAYS) -> Mismatch:
-    """A smaller program failing on the same first rule (``mismatch`` itself if none)."""
+def minimize(
+    mismatch: Mismatch,
+    factory: AdapterFactory,
+    replays: int = MAX_REPLAYS,
+    timeout: float | None = None,
+) -> Mismatch:
+    """A smaller program failing on the same first rule (``mismatch`` itself if none);
+    ``timeout`` bounds each call to the implementation while replaying."""
     budget = _Budget(replays)
     best = mismatch
     rule = mismatch.rules[0]
@@ -41,8 +48,10 @@ def minimize(mismatch: Mismatch, factory: AdapterFactory, replays: int = MAX_REP
             return None
         budget.left -= 1
         try:
-            found = replay(world, ops, factory, mismatch.family)
-        except Exception:  # an adapter error is not the same failure
+            found = replay(world, ops, factory, mismatch.family, timeout)
+        except InvalidWorld:  # a smaller world that breaks WORLD-1: not a candidate
+            return None
+        except IUTBroke:  # the implementation breaking is not the same failure
             return None
         return found if found is not None and found.rules[0] == rule else None
 

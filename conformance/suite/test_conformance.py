@@ -7,9 +7,9 @@ import json
 import pytest
 
 from conformance.engine.families import FAMILIES, Family
-from conformance.engine.machine import part_label, run_family
+from conformance.engine.machine import IUTError, part_label, run_family
 from conformance.plugin import STATS_PROPERTY, OffsyncRun
-from conformance.reporting.stats import FamilyStats
+from conformance.reporting.stats import FamilyStats, RunError
 
 #: each family runs as this many test items, each with its share of the examples, so that
 #: pytest-xdist workers finish together (the report adds the parts up)
@@ -23,15 +23,23 @@ CASES = [(f, i) for f in FAMILIES for i in range(PARTS)]
 def test_family(family: Family, part: int, offsync: OffsyncRun, record_property) -> None:  # type: ignore[no-untyped-def]
     stats = FamilyStats(family.name)
     try:
-        run_family(
-            family,
-            offsync.iut.factory,
-            offsync.iut.capabilities,
-            offsync.profile,
-            offsync.seed,
-            stats,
-            part=(part, PARTS),
-            progress=offsync.progress,
-        )
+        if offsync.iut is None or offsync.capabilities is None:
+            why = offsync.start_error or "the IUT could not start"
+            stats.outcome, stats.message, stats.error = "error", why, RunError(why, "hello")
+            pytest.fail(why, pytrace=False)
+        try:
+            run_family(
+                family,
+                offsync.iut.factory,
+                offsync.capabilities,
+                offsync.profile,
+                offsync.seed,
+                stats,
+                part=(part, PARTS),
+                progress=offsync.progress,
+                timeout=offsync.timeout,
+            )
+        except IUTError as exc:  # the cause is in the stats: no traceback of the engine
+            pytest.fail(str(exc), pytrace=False)
     finally:
         record_property(STATS_PROPERTY, json.dumps(stats.to_json()))
