@@ -48,6 +48,8 @@ from conformance.reporting.progress import Progress
 from conformance.reporting.stats import FamilyStats
 
 STATS_PROPERTY = "offsync_stats"
+#: where a suite run keeps its signal handling, for the fixture (see ``OffsyncRun.signal``)
+_SIGNALS = pytest.StashKey["_Signals"]()
 #: a suite item's id ends with its family and part: ``test_family[broad-1of2]``
 _PART_ID = re.compile(r"\[(?P<family>[a-z_]+)-(?P<part>\d+of\d+)\]$")
 
@@ -66,6 +68,8 @@ class OffsyncRun:
     timeout: float
     #: progress lines while a family runs (None: off)
     progress: Progress | None = None
+    #: the signal that interrupted the run, once one has (None: none yet)
+    signal: Callable[[], str | None] = lambda: None
 
 
 def _progress_writer(config: pytest.Config) -> Callable[[str], None]:
@@ -326,6 +330,7 @@ def pytest_configure(config: pytest.Config) -> None:
     signals = _Signals()
     signals.install()
     config.add_cleanup(signals.uninstall)
+    config.stash[_SIGNALS] = signals
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(_Session(config, signals), "offsync-session")
 
@@ -370,6 +375,7 @@ def offsync(request: pytest.FixtureRequest) -> Any:
         capabilities = hello(iut)
     except (IUTSpecError, IUTStartError) as exc:
         start_error = str(exc)
+    signals = request.config.stash.get(_SIGNALS, None)
     run = OffsyncRun(
         iut,
         capabilities,
@@ -378,6 +384,7 @@ def offsync(request: pytest.FixtureRequest) -> Any:
         opt.offsync_seed,
         opt.offsync_timeout,
         progress,
+        (lambda: signals.received) if signals is not None else (lambda: None),
     )
     yield run
     if iut is not None:

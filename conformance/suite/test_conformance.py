@@ -39,7 +39,15 @@ def test_family(family: Family, part: int, offsync: OffsyncRun, record_property)
                 progress=offsync.progress,
                 timeout=offsync.timeout,
             )
-        except IUTError as exc:  # the cause is in the stats: no traceback of the engine
-            pytest.fail(str(exc), pytrace=False)
+        except Exception as exc:
+            received = offsync.signal()
+            if received is not None:
+                # the interruption surfaced as something else (CPython 3.11 turns a
+                # KeyboardInterrupt inside ``ast`` into a SystemError, say): it is one
+                stats.outcome, stats.message = "interrupted", f"interrupted by {received}"
+                raise KeyboardInterrupt(stats.message) from exc
+            if isinstance(exc, IUTError):  # the cause is in the stats: no engine traceback
+                pytest.fail(str(exc), pytrace=False)
+            raise
     finally:
         record_property(STATS_PROPERTY, json.dumps(stats.to_json()))

@@ -269,7 +269,7 @@ def test_an_interrupted_run_writes_an_incomplete_report(
     assert report["verdict"] == "error" and not report["complete"]
     outcomes = {f["name"]: f["outcome"] for f in report["families"]}
     assert sorted(outcomes) == ["conflicts", "profile", "staleness"]  # every planned family
-    assert set(outcomes.values()) <= {"interrupted", "not_run", "passed"}
+    assert set(outcomes.values()) <= {"interrupted", "not_run", "passed"}, report["families"]
     assert {"interrupted", "not_run"} & set(outcomes.values())
     statuses = run.statuses()
     for family, prefix in (("profile", "PROFILE-"), ("staleness", "STALE-")):
