@@ -7,7 +7,7 @@ refuses (403) a path naming another user. Admin endpoints take the admin token g
 Hardened like a production API (``body.py``): a request body must be ``application/json``
 (415), at most ``MAX_BODY_BYTES`` (413), strict JSON nested at most ``MAX_DEPTH`` deep (400),
 and fit its schema, finite numbers included (422). Every refusal is a JSON error naming the
-problem and writes nothing.
+problem and writes nothing; the API is described at ``GET /openapi.json``.
 
 The event loop never runs the service: the service's SQLite connection belongs to one worker
 thread, where calls run one at a time in the order they arrive, and a large upload is applied
@@ -22,9 +22,8 @@ import argparse
 import asyncio
 import functools
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from typing import Any, Final, TypeVar
 
 from starlette.applications import Starlette
@@ -40,6 +39,7 @@ from implementations.sample.server.body import (
     read_limited,
     require_json,
 )
+from implementations.sample.server.openapi import document
 from implementations.sample.server.schemas import problem
 from implementations.sample.server.service import Service, WorldError
 
@@ -113,8 +113,9 @@ async def _internal(request: Request, exc: Exception) -> JSONResponse:
 
 
 def build_app(service: Service, admin_token: str) -> Starlette:
-    # The one thread that runs the service (see the module's docstring). Idle, it ends with
-    # the app (the executor is collected) or at the app's shutdown.
+    # The one thread that runs the service (see the module's docstring). Idle, it ends when
+    # the app is collected (with the executor) or the process exits; not at a lifespan's end,
+    # since an app may be started again (in-process clients run one lifespan each).
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sample-service")
 
     async def serve(call: Callable[..., T], *args: Any) -> T:
@@ -138,6 +139,9 @@ def build_app(service: Service, admin_token: str) -> Starlette:
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})
+
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(document())
 
     async def metadata(request: Request) -> JSONResponse:
         who = await device_of(request)
@@ -187,14 +191,10 @@ def build_app(service: Service, admin_token: str) -> Starlette:
             return refusal
         return JSONResponse(await serve(service.server_rows))
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        worker.shutdown(wait=True)
-
     return Starlette(
         routes=[
             Route("/health", health),
+            Route("/openapi.json", openapi),
             Route("/metadata", metadata),
             Route("/users/{user}/download", download),
             Route("/users/{user}/upload", upload, methods=["POST"]),
@@ -207,7 +207,6 @@ def build_app(service: Service, admin_token: str) -> Starlette:
             BodyRefused: _refused,
             Exception: _internal,
         },
-        lifespan=lifespan,
     )
 
 
