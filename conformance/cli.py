@@ -80,6 +80,9 @@ def pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
         "-o",
         f"pythonpath={Path.cwd()}",
         "-q" if not args.verbose else "-v",
+        # offsync prints each failure once, told for people, from the report (-v: pytest's
+        # own account as well, for debugging the suite itself)
+        "--tb=no" if not args.verbose else "--tb=long",
     ]
     if not any(ep.name == "offsync" for ep in entry_points(group="pytest11")):
         argv += ["-p", "conformance.plugin"]  # running from a source tree that is not installed
@@ -142,7 +145,7 @@ def _print_outcome(report: dict[str, Any], report_path: Path) -> None:
 
     from conformance.reporting.report import FINISHED, counts_line, verdict_line
 
-    console = Console(stderr=False)
+    console = Console(stderr=False, soft_wrap=True)
     interesting = [r for r in report["rules"] if r["status"] != "passed"]
     if interesting:
         table = Table(title="rules not passed")
@@ -153,10 +156,8 @@ def _print_outcome(report: dict[str, Any], report_path: Path) -> None:
         console.print(table)
     for rule in report["rules"]:
         if rule["status"] == "failed":
-            console.print(
-                f"[red]{rule['id']} failed[/red]; replay: {rule['counterexample']['replay']}",
-                highlight=False,
-            )
+            console.rule(f"[red]{rule['id']} failed[/red]")
+            console.print(rule["counterexample"]["text"], highlight=False, markup=False)
     told: set[str] = set()
     for fam in report["families"]:
         if fam["outcome"] not in FINISHED:

@@ -70,6 +70,8 @@ class OffsyncRun:
     progress: Progress | None = None
     #: the signal that interrupted the run, once one has (None: none yet)
     signal: Callable[[], str | None] = lambda: None
+    #: pytest's -v: show the engine's traceback and Hypothesis's output on a failure
+    verbose: bool = False
 
 
 def _progress_writer(config: pytest.Config) -> Callable[[str], None]:
@@ -385,6 +387,7 @@ def offsync(request: pytest.FixtureRequest) -> Any:
         opt.offsync_timeout,
         progress,
         (lambda: signals.received) if signals is not None else (lambda: None),
+        opt.verbose > 0,
     )
     yield run
     if iut is not None:

@@ -75,6 +75,14 @@ def test_run_against_a_broken_iut_fails_and_replays(tmp_path: Path) -> None:
     assert len(junit.findall(".//failure")) == 2 and not junit.findall(".//error")
     assert report["verdict"] == "fail" and report["complete"]
     assert "SYNC-3 failed" in done.stdout
+    # the failure is told once, for people, with nothing of the engine's internals
+    told = example["text"]
+    assert told.startswith("At step ") and told in done.stdout
+    assert junit.find(".//failure").get("message") == told.split("\n\n")[0].replace("\n", " ")
+    assert told in (out / "summary.md").read_text()
+    internals = ("Traceback", "raise ConformanceFailure", "state.step(", "reproduce_failure",
+                 "run_family(", "Falsifying example")  # fmt: skip
+    assert not [w for w in internals if w in done.stdout + done.stderr], done.stdout
 
     again = offsync("replay", str(out / "report.json"), "SYNC-3")
     assert again.returncode == 1 and "SYNC-3: still fails" in again.stdout
@@ -82,6 +90,28 @@ def test_run_against_a_broken_iut_fails_and_replays(tmp_path: Path) -> None:
         "replay", str(out / "report.json"), "SYNC-3", "--iut", "conformance.model_adapter:factory"
     )
     assert fixed.returncode == 0 and "now passes" in fixed.stdout
+
+
+def test_verbose_shows_the_internals_for_debugging_the_suite(tmp_path: Path) -> None:
+    done = offsync(
+        "run", "--profile", "dev", "--family", "outbox", "--seed", "4", "--iut", BROKEN,
+        "--out", str(tmp_path / "r"), "-v",
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "raise ConformanceFailure" in done.stdout and "state.step(" in done.stdout
+
+
+def test_pytest_itself_prints_the_told_counterexample(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "--iut", BROKEN,
+         "--profile", "dev", "--offsync-seed", "4", "--offsync-family", "outbox",
+         "--offsync-report", str(tmp_path / "r"), "-q",
+         "-p", "no:cacheprovider", "--rootdir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "At step " in done.stdout and "reproduce the run: --offsync-seed 4" in done.stdout
+    assert "raise ConformanceFailure" not in done.stdout and "state.step(" not in done.stdout
 
 
 @pytest.mark.rule("SYNC-8", "SYNC-5")

@@ -23,6 +23,7 @@ from conformance.engine.explain import (
     explain_tables,
     explain_upload,
 )
+from conformance.engine.reduce import world_entries
 from conformance.iut.adapter import Adapter, AdapterError, AdapterFactory
 from conformance.iut.schemas import problem
 from conformance.reporting.counterexample import Mismatch
@@ -154,6 +155,7 @@ class Driver:
         if self.stats.first_failure is None:
             elapsed = time.perf_counter() - self.stats.started
             self.stats.first_failure = (self.stats.examples, round(elapsed, 3))
+            self.stats.found_size = [len(self.ops), world_entries(self.world)]
         path, exp, act = found
         kind = op["kind"] if op is not None else "setup"
         parts = path.strip("/").split("/")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import nullcontext
 
+from hypothesis import reporting
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
@@ -79,6 +81,10 @@ def machine_for(
     return ConformanceMachine
 
 
+def _silent(message: object) -> None:
+    """A Hypothesis reporter that prints nothing."""
+
+
 class IUTError(Exception):
     """A family stopped because the implementation broke (``cause`` says how); raised by
     ``run_family`` for test runners, after the stats recorded it."""
@@ -103,11 +109,13 @@ def run_family(
     part: tuple[int, int] | None = None,
     progress: Progress | None = None,
     timeout: float | None = None,
+    quiet: bool = False,
 ) -> FamilyStats:
     """Run one family's property; return its stats. The same seed generates the same
     examples. ``part`` (i, n) runs the i-th of n parts of the profile's examples, each with a
     seed of its own (so that workers can share a family). ``progress`` writes a line now and
-    then while the family runs; ``timeout`` bounds each call to the implementation.
+    then while the family runs; ``timeout`` bounds each call to the implementation; ``quiet``
+    keeps Hypothesis's own report of a failure (its steps and reproduction blob) unprinted.
 
     How it ends is recorded in the stats and told by what it raises: a conformance failure
     (``outcome`` failed, ``mismatch`` the minimal program) raises ``ConformanceFailure``; an
@@ -120,7 +128,8 @@ def run_family(
         machine = hypothesis_seed(seed if part is None else seed * 1000 + part[0])(machine)
     started = stats.started = time.perf_counter()
     try:
-        with shrink_budget(profile), no_local_constants(), frozen_heap():
+        silent = reporting.with_reporter(_silent) if quiet else nullcontext()
+        with silent, shrink_budget(profile), no_local_constants(), frozen_heap():
             parts = part[1] if part is not None else 1
             shape = settings_for(profile, parts, family.worlds_scale)
             if progress is not None:
@@ -128,6 +137,8 @@ def run_family(
             run_state_machine_as_test(machine, settings=shape)
     except ConformanceFailure as failure:
         failure.mismatch.seed = seed
+        if stats.found_size is not None:
+            failure.mismatch.sizes["found"] = stats.found_size
         failure.mismatch = minimize(failure.mismatch, factory, timeout=timeout)
         failure.args = (failure.mismatch.describe(),)
         stats.outcome, stats.mismatch = "failed", failure.mismatch

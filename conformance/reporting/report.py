@@ -82,6 +82,7 @@ def build(
                 example = fam.mismatch.to_json()
                 example["seed"] = seed
                 example["replay"] = replay_command(report_path, rule, iut)
+                example["text"] = fam.mismatch.describe(example["replay"])
                 failures[rule] = example
     rules = []
     for rule, title in RULES.items():
@@ -217,9 +218,8 @@ def junit(report: dict[str, Any]) -> bytes:
             )
             if rule["status"] == "failed":
                 example = rule["counterexample"]
-                failure = ET.SubElement(
-                    case, "failure", message=f"{rule['id']} failed at {example['field']}"
-                )
+                opening = example["text"].split("\n\n", 1)[0].replace("\n", " ")
+                failure = ET.SubElement(case, "failure", message=opening)
                 failure.text = _counterexample_text(example)
             elif rule["status"] == "error":
                 cause = rule["error"]
@@ -270,18 +270,9 @@ def _error_text(fam: dict[str, Any]) -> str:
 
 
 def _counterexample_text(example: dict[str, Any]) -> str:
-    lines = [
-        f"rules: {', '.join(example['rules'])}",
-        f"field: {example['field']}",
-        f"expected (model): {json.dumps(example['expected'], sort_keys=True)}",
-        f"actual (IUT):     {json.dumps(example['actual'], sort_keys=True)}",
-        f"world: {json.dumps(example['world'], sort_keys=True)}",
-    ]
-    for i, op in enumerate(example["operations"]):
-        marker = ">>" if i == example["failing_step"] else "  "
-        lines.append(f"{marker} {i + 1}. {json.dumps(op, sort_keys=True)}")
-    lines.append(f"replay: {example['replay']}")
-    return "\n".join(lines)
+    """The counterexample for people (``engine``'s reduced program, told by
+    ``reporting.narrative``); the JSON form is in report.json."""
+    return str(example["text"])
 
 
 _MARK = {

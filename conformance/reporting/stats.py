@@ -78,6 +78,8 @@ class FamilyStats:
     capabilities: frozenset[str] | None = None
     #: examples run and seconds spent when the first failure was seen (before shrinking)
     first_failure: tuple[int, float] | None = None
+    #: [operations, world entries] of the first failing example (before shrinking)
+    found_size: list[int] | None = None
     #: ``time.perf_counter()`` when the run started (not serialised)
     started: float = 0.0
 
@@ -126,6 +128,7 @@ class FamilyStats:
                 actual=m["actual"],
                 message=m.get("message", ""),
                 seed=m.get("seed"),
+                sizes=m.get("sizes", {}),
             )
             if m
             else None

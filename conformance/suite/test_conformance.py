@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from conformance.engine.compare import ConformanceFailure
 from conformance.engine.families import FAMILIES, Family
 from conformance.engine.machine import IUTError, part_label, run_family
 from conformance.plugin import STATS_PROPERTY, OffsyncRun
@@ -38,7 +39,15 @@ def test_family(family: Family, part: int, offsync: OffsyncRun, record_property)
                 part=(part, PARTS),
                 progress=offsync.progress,
                 timeout=offsync.timeout,
+                quiet=not offsync.verbose,
             )
+        except ConformanceFailure as failure:
+            if offsync.verbose:  # for debugging the suite itself: everything
+                raise
+            # the counterexample, told for people; the seed and ``offsync replay`` replace
+            # the engine's traceback and Hypothesis's reproduction
+            told = failure.mismatch.describe()
+            pytest.fail(f"{told}\nreproduce the run: --offsync-seed {offsync.seed}", pytrace=False)
         except Exception as exc:
             received = offsync.signal()
             if received is not None:

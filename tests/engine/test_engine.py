@@ -77,9 +77,10 @@ def test_failure_message_names_rule_step_and_program() -> None:
             SEED,
         )
     text = str(caught.value)
-    assert "SYNC-3 (Edits during a cycle belong to the next one)" in text
-    assert "expected (model):" in text and "actual (IUT):" in text
-    assert "minimal program:" in text and "world:" in text
+    assert text.startswith("At step ")
+    assert "SYNC-3 (Edits during a cycle belong to the next one)" in " ".join(text.split())
+    assert "world: conflict policy" in text and "operations (" in text
+    assert "at /devices/" in text and "expected " in text and "actual " in text
     assert any("reproduce the whole run with: --offsync-seed" in n for n in caught.value.__notes__)
 
 
