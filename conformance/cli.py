@@ -1,4 +1,5 @@
-"""Command-line interface: ``offsync run``, ``offsync replay``, ``offsync scenarios``."""
+"""Command-line interface: ``offsync run``, ``replay``, ``merge``, ``corpus`` and
+``scenarios``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from conformance.ci import (
+    DEFAULT_CORPUS,
+    InputError,
+    corpus_entries,
+    load_expectations,
+    parse_shard,
+)
 from conformance.engine.families import FAMILY_BY_NAME
 from conformance.engine.profiles import DEFAULT_PROFILE, PROFILES
 from conformance.iut.resolve import DEFAULT_TIMEOUT, IUTSpecError, IUTStartError, hello, load
@@ -97,6 +105,12 @@ def pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
         argv += ["-n", args.workers]
     if args.progress is not None:
         argv += ["--offsync-progress", str(args.progress)]
+    if args.expect is not None:
+        argv += ["--offsync-expect", str(args.expect)]
+    if not args.no_corpus:
+        argv += ["--offsync-corpus", str(args.corpus)]
+    if args.shard is not None:
+        argv += ["--offsync-shard", args.shard]
     return argv
 
 
@@ -107,6 +121,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         load(args.iut, args.timeout)  # names a bad --iut before anything runs; starts nothing
     except IUTSpecError as exc:
+        print(f"offsync run: {exc}", file=sys.stderr)
+        return USAGE
+    try:  # every file the run was given is checked before anything runs
+        if args.expect is not None:
+            load_expectations(args.expect)
+        if args.shard is not None:
+            parse_shard(args.shard)
+        if not args.no_corpus:
+            corpus_entries(args.corpus)
+    except InputError as exc:
         print(f"offsync run: {exc}", file=sys.stderr)
         return USAGE
     out: Path = args.out or default_report_dir("run")
@@ -134,9 +158,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         return ERROR
     _print_outcome(report, report_path)
-    if report["verdict"] == "fail":
-        return FAILED
-    return OK if report["verdict"] == "pass" else ERROR
+    return _exit_code(report)
+
+
+def _exit_code(report: dict[str, Any]) -> int:
+    return {"pass": OK, "fail": FAILED}.get(report["verdict"], ERROR)
 
 
 def _print_outcome(report: dict[str, Any], report_path: Path) -> None:
@@ -169,6 +195,28 @@ def _print_outcome(report: dict[str, Any], report_path: Path) -> None:
                     f"{message}",
                     highlight=False,
                 )
+    if report.get("expectations"):
+        unexpected = [
+            f"{r['id']} {r['expectation'].replace('_', ' ')}"
+            for r in report["rules"]
+            if r["expectation"] not in ("met", "not_checked")
+        ]
+        expected_failures = [
+            r["id"] for r in report["rules"] if r["expected"] and r["status"] == "failed"
+        ]
+        console.print(
+            f"offsync: expectations {report['expectations']['source']}: "
+            f"{len(expected_failures)} expected failure(s)"
+            + (f" ({', '.join(expected_failures)})" if expected_failures else "")
+            + (f"; unexpected: {', '.join(unexpected)}" if unexpected else "; nothing unexpected"),
+            highlight=False,
+        )
+    regressions = [c["entry"] for c in report.get("corpus", []) if c["outcome"] == "failed"]
+    if regressions:
+        console.print(
+            f"[red]offsync: regression[/red]: corpus {', '.join(regressions)} fail(s) again",
+            highlight=False,
+        )
     console.print(
         f"offsync: {verdict_line(report)}: {counts_line(report)}; report: {report_path.parent}",
         highlight=False,
@@ -271,6 +319,115 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     return ERROR if broke else OK
 
 
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from conformance.iut.schemas import problem
+    from conformance.reporting.report import MergeError, merge, write
+
+    reports = []
+    for path in args.reports:
+        try:
+            report = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            print(f"offsync merge: cannot read {path}: {exc}", file=sys.stderr)
+            return USAGE
+        issue = problem("report", report)
+        if issue is not None:
+            print(f"offsync merge: {path} is not an offsync report: {issue}", file=sys.stderr)
+            return USAGE
+        reports.append(report)
+    out: Path = args.out or default_report_dir("merged")
+    why = _writable(out)
+    if why is not None:
+        print(f"offsync merge: cannot write into {out}: {why}", file=sys.stderr)
+        return USAGE
+    try:
+        merged = merge(reports, out / "report.json")
+    except MergeError as exc:
+        print(f"offsync merge: {exc}", file=sys.stderr)
+        return USAGE
+    write(merged, out)
+    _print_outcome(merged, out / "report.json")
+    return _exit_code(merged)
+
+
+def _cmd_corpus(args: argparse.Namespace) -> int:
+    from conformance.ci import save_to_corpus
+
+    directory: Path = args.corpus
+    try:
+        entries = corpus_entries(directory)
+    except InputError as exc:
+        print(f"offsync corpus: {exc}", file=sys.stderr)
+        return USAGE
+    if args.action == "list":
+        for path, entry in entries:
+            print(
+                f"{path.name}: {entry['rule']} ({entry['family']}, "
+                f"{len(entry['operations'])} operations), found {entry['found']['date']} "
+                f"against {entry['found']['iut']}"
+            )
+        print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} in {directory}")
+        return OK
+    if args.action == "add":
+        if args.report is None:
+            print("offsync corpus add: name the report.json to take from", file=sys.stderr)
+            return USAGE
+        try:
+            report = json.loads(args.report.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            print(f"offsync corpus add: cannot read {args.report}: {exc}", file=sys.stderr)
+            return USAGE
+        from conformance.iut.schemas import problem
+
+        issue = problem("report", report)
+        if issue is not None:
+            print(f"offsync corpus add: {args.report} is not a report: {issue}", file=sys.stderr)
+            return USAGE
+        written = save_to_corpus(directory, report)
+        for path in written:
+            print(f"added {path}")
+        print(f"{len(written)} added to {directory}")
+        return OK
+    # prune: entries another run wrote twice, and (with --iut) those that now pass
+    from conformance.ci import program_key
+    from conformance.engine.driver import IUTBroke, replay
+
+    seen: set[str] = set()
+    removed = 0
+    iut = None
+    if args.iut:
+        try:
+            iut = load(args.iut, args.timeout)
+            capabilities = hello(iut)
+        except (IUTSpecError, IUTStartError) as exc:
+            print(f"offsync corpus prune: {exc}", file=sys.stderr)
+            return USAGE if isinstance(exc, IUTSpecError) else ERROR
+    try:
+        for path, entry in entries:
+            key = program_key(entry["world"], entry["operations"])
+            why = "the same program as another entry" if key in seen else None
+            seen.add(key)
+            if why is None and iut is not None and set(entry["capabilities"]) <= capabilities:
+                try:
+                    mismatch = replay(
+                        entry["world"], entry["operations"], iut.factory, entry["family"],
+                        args.timeout,
+                    )  # fmt: skip
+                except IUTBroke:
+                    continue  # not known to pass: kept
+                if mismatch is None:
+                    why = f"it now passes against {iut.spec}"
+            if why is not None:
+                path.unlink()
+                removed += 1
+                print(f"removed {path.name}: {why}")
+    finally:
+        if iut is not None:
+            iut.close()
+    print(f"{removed} removed, {len(entries) - removed} kept in {directory}")
+    return OK
+
+
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     from conformance.reporting import scenarios as scenario_report
 
@@ -329,8 +486,45 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"seconds one call to the IUT may take (default {DEFAULT_TIMEOUT:g})",
     )
+    run.add_argument(
+        "--expect",
+        type=Path,
+        metavar="FILE",
+        help="expected failures and not-applicable rules with reasons (JSON or TOML): the "
+        "verdict fails only on what is unexpected",
+    )
+    run.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        metavar="DIR",
+        help=f"replay these kept counterexamples first, keep new ones (default: {DEFAULT_CORPUS})",
+    )
+    run.add_argument("--no-corpus", action="store_true", help="neither replay nor keep a corpus")
+    run.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="run only the K-th of N slices of the run (same seed; 'offsync merge' joins them)",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output")
     run.set_defaults(func=_cmd_run)
+
+    mer = sub.add_parser("merge", help="join the reports of a run's shards into one")
+    mer.add_argument("reports", type=Path, nargs="+", metavar="REPORT", help="report.json files")
+    mer.add_argument(
+        "--out", type=Path, metavar="DIR", help="default: reports/<UTC timestamp>-merged"
+    )
+    mer.set_defaults(func=_cmd_merge)
+
+    cor = sub.add_parser("corpus", help="list, prune or add to the counterexample corpus")
+    cor.add_argument("action", choices=("list", "prune", "add"))
+    cor.add_argument("report", type=Path, nargs="?", help="for add: a report.json")
+    cor.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, metavar="DIR")
+    cor.add_argument("--iut", help="for prune: also remove entries that now pass against it")
+    cor.add_argument(
+        "--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS"
+    )
+    cor.set_defaults(func=_cmd_corpus)
 
     rep = sub.add_parser("replay", help="re-run a report's counterexamples against an IUT")
     rep.add_argument("report", type=Path, help="a report.json written by 'offsync run'")

@@ -2,7 +2,8 @@
 the family statistics (also from pytest-xdist workers) and the report at the end.
 
 Options: ``--iut``, ``--profile``, ``--offsync-seed``, ``--offsync-report``,
-``--offsync-progress``, ``--offsync-timeout`` and ``--offsync-family``.
+``--offsync-progress``, ``--offsync-timeout``, ``--offsync-family``, ``--offsync-expect``,
+``--offsync-corpus`` and ``--offsync-shard`` (see ``conformance.ci``).
 
 What the plugin guarantees about the report (see ``conformance.reporting.report``):
 
@@ -45,13 +46,18 @@ from conformance.iut.resolve import (
     load,
 )
 from conformance.reporting.progress import Progress
-from conformance.reporting.stats import FamilyStats
+from conformance.reporting.stats import CorpusResult, FamilyStats
 
 STATS_PROPERTY = "offsync_stats"
+CORPUS_PROPERTY = "offsync_corpus"
 #: where a suite run keeps its signal handling, for the fixture (see ``OffsyncRun.signal``)
 _SIGNALS = pytest.StashKey["_Signals"]()
+#: the expectations a suite run judges its verdict against
+_EXPECTED = pytest.StashKey[dict[str, dict[str, str]]]()
 #: a suite item's id ends with its family and part: ``test_family[broad-1of2]``
 _PART_ID = re.compile(r"\[(?P<family>[a-z_]+)-(?P<part>\d+of\d+)\]$")
+#: a corpus item's id: ``test_corpus[SYNC-8-0123456789ab.json]``
+_CORPUS_ID = re.compile(r"test_corpus\[(?P<entry>[^\]]+)\]$")
 
 
 @dataclass
@@ -72,6 +78,8 @@ class OffsyncRun:
     signal: Callable[[], str | None] = lambda: None
     #: pytest's -v: show the engine's traceback and Hypothesis's output on a failure
     verbose: bool = False
+    #: the corpus directory (None: no corpus)
+    corpus: Path | None = None
 
 
 def _progress_writer(config: pytest.Config) -> Callable[[str], None]:
@@ -133,14 +141,23 @@ class _Session:
         self.planned: dict[str, set[str]] = {}
         #: part label -> its stats, as received
         self.parts: dict[str, FamilyStats] = {}
+        #: the corpus entries replayed, as received
+        self.corpus: list[CorpusResult] = []
+        #: corpus entries planned (their items collected)
+        self.corpus_planned: set[str] = set()
         self.started = datetime.now(UTC)
         self.clock = time.perf_counter()
         self.interrupted: str | None = None
         self.report: dict[str, Any] | None = None
         self.report_paths: list[Path] = []
+        #: counterexamples written into the corpus at the end
+        self.saved: list[Path] = []
 
     def _plan(self, nodeids: list[str]) -> None:
         for nodeid in nodeids:
+            entry = _CORPUS_ID.search(nodeid)
+            if entry:
+                self.corpus_planned.add(entry["entry"])
             found = _PART_ID.search(nodeid)
             if found:
                 family = found["family"]
@@ -156,6 +173,15 @@ class _Session:
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == CORPUS_PROPERTY and report.when == "call":
+                result = CorpusResult.from_json(json.loads(str(value)))
+                self.corpus.append(result)
+                reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+                if reporter is not None and result.outcome != "passed":
+                    reporter.write_line(
+                        f"offsync: corpus {result.entry}: {result.outcome} {result.message}"
+                    )
         found = _PART_ID.search(report.nodeid)
         if found is None:
             return
@@ -227,6 +253,12 @@ class _Session:
             for name in sorted(self.planned)
         }
         directory = Path(out)
+        received = {c.entry for c in self.corpus}
+        corpus = sorted(self.corpus, key=lambda c: c.entry) + [
+            CorpusResult(entry, entry.rsplit("-", 1)[0], "error", "no result was received")
+            for entry in sorted(self.corpus_planned - received)
+        ]
+        expected = self.config.stash.get(_EXPECTED, None)
         self.report = report_mod.build(
             families,
             iut=opt.iut or _default_iut(),
@@ -239,8 +271,16 @@ class _Session:
             report_path=directory / "report.json",
             planned=planned,
             interrupted=self.interrupted,
+            corpus=corpus,
+            expected=expected,
+            expectations_source=opt.offsync_expect,
+            shard=opt.offsync_shard,
         )
         self.report_paths = report_mod.write(self.report, directory)
+        if opt.offsync_corpus:
+            from conformance.ci import save_to_corpus
+
+            self.saved = save_to_corpus(Path(opt.offsync_corpus), self.report)
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -252,6 +292,8 @@ class _Session:
                 f"(seed {self.report['seed']})"
             )
             terminalreporter.write_line(f"offsync: report written to {self.report_paths[0].parent}")
+            for path in self.saved:
+                terminalreporter.write_line(f"offsync: counterexample kept in the corpus: {path}")
 
 
 def _default_iut() -> str:
@@ -299,6 +341,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"seconds one call to the IUT may take (default {DEFAULT_TIMEOUT:g})",
     )
     group.addoption(
+        "--offsync-expect",
+        default=None,
+        metavar="FILE",
+        help="judge the verdict against these expected failures / not applicable rules "
+        "(JSON or TOML)",
+    )
+    group.addoption(
+        "--offsync-corpus",
+        default=None,
+        metavar="DIR",
+        help="replay this corpus of counterexamples first and keep new ones in it "
+        "(default: none under plain pytest; offsync run uses ./offsync-corpus)",
+    )
+    group.addoption(
+        "--offsync-shard",
+        default=None,
+        metavar="K/N",
+        help="run only the K-th of N deterministic slices of the suite (merge the reports "
+        "with 'offsync merge')",
+    )
+    group.addoption(
         "--offsync-family",
         action="append",
         default=None,
@@ -324,6 +387,17 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--offsync-family: unknown {', '.join(unknown)}; choose from "
             f"{', '.join(FAMILY_BY_NAME)}"
         )
+    from conformance.ci import InputError, corpus_entries, load_expectations, parse_shard
+
+    try:
+        if opt.offsync_shard is not None:
+            parse_shard(opt.offsync_shard)
+        if opt.offsync_expect is not None:
+            config.stash[_EXPECTED] = load_expectations(Path(opt.offsync_expect))
+        if opt.offsync_corpus is not None:
+            corpus_entries(Path(opt.offsync_corpus))
+    except InputError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if opt.offsync_seed is None:
         # chosen once by the controller; pytest-xdist hands the options to its workers
         opt.offsync_seed = random.SystemRandom().randrange(2**32)
@@ -338,15 +412,29 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``--offsync-family``: keep only those families' items."""
+    """``--offsync-family``: keep only those families' items; ``--offsync-shard K/N``: then
+    only the K-th of N slices of what is left (item i is in shard i mod N + 1)."""
+    from conformance.ci import in_shard, parse_shard
+
     chosen = config.option.offsync_family
-    if not chosen:
-        return
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
         found = _PART_ID.search(item.nodeid)
-        (keep if found is None or found["family"] in chosen else drop).append(item)
+        if item.nodeid.endswith("test_corpus[-]"):  # the placeholder of an empty corpus
+            drop.append(item)
+        elif not chosen or found is None or found["family"] in chosen:
+            keep.append(item)
+        else:
+            drop.append(item)
+    if config.option.offsync_shard:
+        shard = parse_shard(config.option.offsync_shard)
+        suite = [
+            item for item in keep if _PART_ID.search(item.nodeid) or _CORPUS_ID.search(item.nodeid)
+        ]
+        out = {id(item) for i, item in enumerate(suite) if not in_shard(i, shard)}
+        drop += [item for item in keep if id(item) in out]
+        keep = [item for item in keep if id(item) not in out]
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -388,6 +476,7 @@ def offsync(request: pytest.FixtureRequest) -> Any:
         progress,
         (lambda: signals.received) if signals is not None else (lambda: None),
         opt.verbose > 0,
+        Path(opt.offsync_corpus) if opt.offsync_corpus else None,
     )
     yield run
     if iut is not None:

@@ -27,6 +27,8 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "conformance.cli": ("conformance", "models"),
     "conformance.plugin": ("conformance", "models"),
     "conformance.suite": ("conformance", "models"),
+    # what a CI keeps beside a run (expectations, corpus, shards): read by both front doors
+    "conformance.ci": ("conformance.iut", "conformance.reporting", "models"),
     "conformance.__main__": ("conformance.cli",),
     # public import paths kept at the top (re-exports of the implementation side)
     "conformance.adapter": ("conformance.iut",),

@@ -307,11 +307,13 @@ def replay(
     factory: AdapterFactory,
     family: str = "replay",
     timeout: float | None = None,
+    stats: FamilyStats | None = None,
 ) -> Mismatch | None:
     """Run a recorded program (world and operations) against an implementation without
     Hypothesis; return the first mismatch, or None when the implementation agrees on the whole
-    program. ``IUTBroke`` when the implementation breaks on the way."""
-    engine = Driver(family, factory, FamilyStats(family), timeout)
+    program. ``IUTBroke`` when the implementation breaks on the way. ``stats``, when given,
+    counts the steps and the rules they exercised."""
+    engine = Driver(family, factory, stats or FamilyStats(family), timeout)
     try:
         engine.start(world)
         for op in operations:

@@ -1,10 +1,11 @@
 """JSON Schemas (draft 2020-12) of the messages exchanged with an implementation under test.
 
 One file per message kind under ``conformance/iut/protocol/``: the records of ``models.records``
-(world, operation, result, observation), the JSON-lines transport (request, response, hello)
-and the run report. Every schema has an ``$id`` under ``https://offsync.dev/protocol/`` and
-refers to the others by relative file name (``{"$ref": "world.json"}``); ``validator`` resolves
-those references from a registry of the local files, never over the network.
+(world, operation, result, observation), the JSON-lines transport (request, response, hello),
+the run report, and the files a CI keeps beside it (expectations, corpus entries). Every
+schema has an ``$id`` under ``https://offsync.dev/protocol/`` and refers to the others by
+relative file name (``{"$ref": "world.json"}``); ``validator`` resolves those references
+from a registry of the local files, never over the network.
 
 ``problem`` turns the most relevant validation error into one readable line that names the
 field, e.g. ``observation at /devices/d0/pending: 'x' is not of type 'integer'``.
@@ -35,6 +36,8 @@ SCHEMA_DIR: Path = Path(__file__).resolve().parent / "protocol"
 
 #: The message kinds: the stems of the schema files in SCHEMA_DIR.
 MESSAGE_KINDS: tuple[str, ...] = (
+    "corpus",
+    "expectations",
     "hello",
     "observation",
     "operation",

@@ -25,18 +25,69 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance.reporting.stats import FamilyStats
+from conformance.reporting.counterexample import Mismatch
+from conformance.reporting.stats import CorpusResult, FamilyStats, RunError, mismatch_from_json
+from conformance.reporting.verdict import (
+    FINISHED,
+    STATUSES,
+    VERDICTS,
+    counts_line,
+    verdict_line,
+)
 from models.rules import CAPABILITY_RULES, RULES, family_of
 
+__all__ = [
+    "FINISHED",
+    "STATUSES",
+    "VERDICTS",
+    "build",
+    "counts_line",
+    "junit",
+    "merge",
+    "summary",
+    "verdict_line",
+    "write",
+]
+
 FORMAT = "offsync-report/2"
-STATUSES = ("passed", "failed", "error", "not_applicable", "not_exercised")
-VERDICTS = ("pass", "fail", "error")
-#: family outcomes that mean it ran to its end (a failure ends a family's search, on purpose)
-FINISHED = ("passed", "failed")
 
 
 def replay_command(report_path: Path | str, rule: str, iut: str) -> str:
     return f"offsync replay {report_path} {rule} --iut {iut}"
+
+
+#: how a rule's status compares with the expectations file (see ``judge``)
+JUDGEMENTS = (
+    "met",
+    "not_checked",
+    "unexpected_failure",
+    "unexpected_error",
+    "unexpected_pass",
+    "unexpected_status",
+)
+#: judgements that fail the gate (an error ends it as ``error`` instead)
+_UNEXPECTED = ("unexpected_failure", "unexpected_pass", "unexpected_status")
+
+
+def judge(status: str, expected: Mapping[str, str] | None) -> str:
+    """A rule's status against its expectation (None: expected to pass or not be exercised):
+    ``met``; ``not_checked`` (an expected failure the run did not reach); ``unexpected_failure``;
+    ``unexpected_error``; ``unexpected_pass`` (expected to fail or be not applicable, it
+    passed: the file is out of date); ``unexpected_status`` (any other difference)."""
+    want = expected["status"] if expected else None
+    if status == "error":
+        return "unexpected_error"
+    if want is None:
+        return "unexpected_failure" if status == "failed" else "met"
+    if status == want:
+        return "met"
+    if status == "failed":
+        return "unexpected_failure"
+    if status == "not_exercised":
+        return "not_checked"
+    if status == "passed":
+        return "unexpected_pass"
+    return "unexpected_status"
 
 
 def build(
@@ -52,6 +103,11 @@ def build(
     report_path: Path | str = "report.json",
     planned: Mapping[str, Sequence[str]] | None = None,
     interrupted: str | None = None,
+    corpus: Sequence[CorpusResult] = (),
+    expected: Mapping[str, Mapping[str, str]] | None = None,
+    expectations_source: str | None = None,
+    shard: str | None = None,
+    failures: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The report of one run, rule by rule.
 
@@ -59,6 +115,10 @@ def build(
     every family the run was to check to the rule ID prefixes it is about (a planned family
     with no stats never ran: ``not_run``); ``capabilities`` are the implementation's, None
     when it never started; ``interrupted`` says why the run was cut short, if it was.
+    ``corpus`` are the corpus entries replayed first (a regression is a failure, listed before
+    the failures new exploration found); ``expected`` are the expectations (rule ID ->
+    status and reason) the verdict is judged against; ``shard`` says which slice of a run this
+    is (``2/3``); ``failures`` are counterexamples already in report form (``merge``).
     """
     received = {f.family: f for f in families}
     focus = dict(planned) if planned is not None else {f.family: () for f in families}
@@ -69,21 +129,26 @@ def build(
             run.message = (
                 f"{interrupted} before it started" if interrupted else "no result was received"
             )
+    replayed = [c for c in corpus if c.outcome != "skipped"]
+    if replayed:
+        runs.append(_corpus_family(replayed))
     missing = (
         {r for cap, rules in CAPABILITY_RULES.items() if cap not in capabilities for r in rules}
         if capabilities is not None
         else set()
     )
-    failures: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, Any]] = {}
+    for result in replayed:  # regressions first: they were known before this run explored
+        if result.mismatch is not None and result.mismatch.rules[0] not in found:
+            example = _example(result.mismatch, seed, report_path, iut)
+            example["regression"] = True
+            example["corpus_entry"] = result.entry
+            found[example["rules"][0]] = example
+    for rule, example in (failures or {}).items():
+        found.setdefault(rule, example)
     for fam in runs:
-        if fam.mismatch is not None:
-            rule = fam.mismatch.rules[0]
-            if rule not in failures:
-                example = fam.mismatch.to_json()
-                example["seed"] = seed
-                example["replay"] = replay_command(report_path, rule, iut)
-                example["text"] = fam.mismatch.describe(example["replay"])
-                failures[rule] = example
+        if fam.mismatch is not None and fam.mismatch.rules[0] not in found:
+            found[fam.mismatch.rules[0]] = _example(fam.mismatch, seed, report_path, iut)
     rules = []
     for rule, title in RULES.items():
         done = sum(f.hits[rule] for f in runs if f.outcome in FINISHED)
@@ -96,7 +161,7 @@ def build(
         error = None
         if rule in missing:
             status = "not_applicable"
-        elif rule in failures:
+        elif rule in found:
             status = "failed"
         elif done > 0:
             status = "passed"
@@ -105,6 +170,7 @@ def build(
             error = {"family": stopped[0].family, "message": stopped[0].message}
         else:
             status = "not_exercised"
+        want = dict(expected[rule]) if expected is not None and rule in expected else None
         rules.append(
             {
                 "id": rule,
@@ -112,13 +178,19 @@ def build(
                 "family": family_of(rule),
                 "status": status,
                 "exercised": sum(f.hits[rule] for f in runs),
-                "counterexample": failures.get(rule),
+                "counterexample": found.get(rule),
                 "error": error,
+                "expected": want,
+                "expectation": judge(status, want) if expected is not None else None,
             }
         )
     counts = Counter(r["status"] for r in rules)
     complete = interrupted is None and all(f.outcome in FINISHED for f in runs)
-    if counts["failed"]:
+    if expected is not None:
+        judged = Counter(r["expectation"] for r in rules)
+        broke = judged["unexpected_error"] or not complete
+        verdict = "fail" if any(judged[j] for j in _UNEXPECTED) else "error" if broke else "pass"
+    elif counts["failed"]:
         verdict = "fail"
     elif counts["error"] or not complete:
         verdict = "error"
@@ -135,16 +207,66 @@ def build(
         "iut": iut,
         "profile": profile,
         "seed": seed,
+        "shard": shard,
         "capabilities": sorted(capabilities) if capabilities is not None else None,
         "summary": {s: counts.get(s, 0) for s in STATUSES},
+        "expectations": (
+            {
+                "source": expectations_source,
+                "rules": {k: dict(v) for k, v in sorted(expected.items())},
+                "judged": dict(sorted(Counter(r["expectation"] for r in rules).items())),
+            }
+            if expected is not None
+            else None
+        ),
         "rules": rules,
-        "families": [_family_entry(f) for f in runs],
+        "families": [_family_entry(f, focus.get(f.family, ())) for f in runs],
+        "corpus": [
+            {
+                "entry": c.entry,
+                "rule": c.rule,
+                "outcome": c.outcome,
+                "message": c.message,
+                "exercised": dict(sorted(c.hits.items())),
+            }
+            for c in corpus
+        ],
     }
 
 
-def _family_entry(f: FamilyStats) -> dict[str, Any]:
+def _example(mismatch: Mismatch, seed: int, report_path: Path | str, iut: str) -> dict[str, Any]:
+    example = mismatch.to_json()
+    example["seed"] = seed
+    example["replay"] = replay_command(report_path, mismatch.rules[0], iut)
+    example["text"] = mismatch.describe(example["replay"])
+    return example
+
+
+def _corpus_family(replayed: Sequence[CorpusResult]) -> FamilyStats:
+    """The corpus replayed, as one more family of the run (its hits count like any other's)."""
+    outcomes = {c.outcome for c in replayed}
+    stats = FamilyStats(
+        "corpus",
+        examples=len(replayed),
+        steps=sum(c.steps for c in replayed),
+        seconds=sum(c.seconds for c in replayed),
+        outcome="error" if "error" in outcomes else "failed" if "failed" in outcomes else "passed",
+    )
+    for c in replayed:
+        stats.hits.update(c.hits)
+    regressions = [c.entry for c in replayed if c.outcome == "failed"]
+    broken = [c for c in replayed if c.outcome == "error"]
+    if broken:
+        stats.message = f"{broken[0].entry}: {broken[0].message}"
+    elif regressions:
+        stats.message = f"regression: {', '.join(regressions)} fail(s) again"
+    return stats
+
+
+def _family_entry(f: FamilyStats, focus: Sequence[str]) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "name": f.family,
+        "focus": list(focus),
         "outcome": f.outcome,
         "examples": f.examples,
         "steps": f.steps,
@@ -158,35 +280,115 @@ def _family_entry(f: FamilyStats) -> dict[str, Any]:
     return entry
 
 
+class MergeError(ValueError):
+    """Reports that are not shards of one run; the message says why."""
+
+
+def merge(reports: Sequence[dict[str, Any]], report_path: Path | str) -> dict[str, Any]:
+    """One report from the reports of a run's shards (``--shard K/N``): the families (their
+    parts added up), the corpus, the counterexamples and the expectations combined, and the
+    statuses and the verdict computed again over all of them. A shard that is missing makes
+    the merged run incomplete."""
+    if not reports:
+        raise MergeError("no reports to merge")
+    first = reports[0]
+    for key in ("iut", "profile", "seed"):
+        differ = sorted({str(r[key]) for r in reports})
+        if len(differ) > 1:
+            raise MergeError(f"the reports are not of one run: {key} {', '.join(differ)}")
+    shards = [r["shard"] for r in reports]
+    counts = {s.split("/")[1] for s in shards if s}
+    if None in shards or len(counts) != 1:
+        raise MergeError(f"every report must be a shard K/N of the same N (got {shards})")
+    total = int(counts.pop())
+    have = sorted({int(str(s).split("/")[0]) for s in shards})
+    gone = [k for k in range(1, total + 1) if k not in have]
+    if len(have) != len(shards):
+        raise MergeError(f"a shard is given twice: {', '.join(map(str, shards))}")
+    families: dict[str, FamilyStats] = {}
+    focus: dict[str, Sequence[str]] = {}
+    for report in reports:
+        for entry in report["families"]:
+            if entry["name"] == "corpus":
+                continue  # rebuilt from the corpus results below
+            stats = FamilyStats(
+                entry["name"],
+                examples=entry["examples"],
+                steps=entry["steps"],
+                seconds=entry["seconds"],
+                hits=Counter(entry["exercised"]),
+                outcome=entry["outcome"],
+                message=entry.get("message", ""),
+                error=RunError.from_json(entry["error"]) if entry.get("error") else None,
+            )
+            focus[entry["name"]] = entry["focus"]
+            if stats.family in families:
+                families[stats.family].merge(stats)
+            else:
+                families[stats.family] = stats
+    failures: dict[str, dict[str, Any]] = {}
+    corpus: list[CorpusResult] = []
+    for report in reports:
+        for rule in report["rules"]:
+            example = rule["counterexample"]
+            if example is not None and rule["id"] not in failures:
+                example = dict(example)
+                example["replay"] = replay_command(report_path, rule["id"], report["iut"])
+                example["text"] = mismatch_from_json(example).describe(example["replay"])
+                failures[rule["id"]] = example
+        corpus += [
+            CorpusResult(c["entry"], c["rule"], c["outcome"], c["message"],
+                         hits=Counter(c["exercised"]))
+            for c in report["corpus"]
+        ]  # fmt: skip
+    interrupted = [r["interrupted"] for r in reports if r["interrupted"]]
+    if gone:
+        interrupted.append(f"shard(s) {', '.join(f'{k}/{total}' for k in gone)} missing")
+    capabilities = next((r["capabilities"] for r in reports if r["capabilities"] is not None), None)
+    with_expectations = next((r for r in reports if r["expectations"] is not None), None)
+    return build(
+        [families[name] for name in sorted(families)],
+        iut=first["iut"],
+        profile=first["profile"],
+        seed=first["seed"],
+        capabilities=frozenset(capabilities) if capabilities is not None else None,
+        started=min(r["started"] for r in reports),
+        finished=max(r["finished"] for r in reports),
+        duration_s=max(r["duration_s"] for r in reports),
+        report_path=report_path,
+        planned={name: focus[name] for name in sorted(focus)},
+        interrupted="; ".join(interrupted) or None,
+        corpus=corpus,
+        expected=with_expectations["expectations"]["rules"] if with_expectations else None,
+        expectations_source=(
+            with_expectations["expectations"]["source"] if with_expectations else None
+        ),
+        shard=None,
+        failures=failures,
+    )
+
+
 def passed(report: dict[str, Any]) -> bool:
     """A run passes when no rule failed or errored and every family ran to its end."""
     return bool(report["verdict"] == "pass")
 
 
-def counts_line(report: dict[str, Any]) -> str:
-    """``38 passed, 0 failed, 0 error, 0 not applicable, 0 not exercised``."""
-    s = report["summary"]
-    return ", ".join(f"{s[status]} {status.replace('_', ' ')}" for status in STATUSES)
-
-
-def verdict_line(report: dict[str, Any]) -> str:
-    """``PASS``, ``FAIL``, or ``ERROR`` with what was not finished."""
-    verdict = str(report["verdict"]).upper()
-    if report["interrupted"]:
-        return f"{verdict} (incomplete: {report['interrupted']})"
-    unfinished = [f["name"] for f in report["families"] if f["outcome"] not in FINISHED]
-    if unfinished:
-        return f"{verdict} (incomplete: {', '.join(unfinished)} did not run to the end)"
-    return verdict
-
-
 def write(report: dict[str, Any], directory: Path) -> list[Path]:
-    """Write report.json, junit.xml and summary.md into ``directory``; return their paths."""
+    """Write report.json, junit.xml, summary.md and report.html into ``directory``; return
+    their paths."""
+    from conformance.reporting.html import render
+
     directory.mkdir(parents=True, exist_ok=True)
-    paths = [directory / "report.json", directory / "junit.xml", directory / "summary.md"]
+    paths = [
+        directory / "report.json",
+        directory / "junit.xml",
+        directory / "summary.md",
+        directory / "report.html",
+    ]
     paths[0].write_text(json.dumps(report, indent=2, sort_keys=False) + "\n")
     paths[1].write_bytes(junit(report))
     paths[2].write_text(summary(report))
+    paths[3].write_text(render(report), "utf-8")
     return paths
 
 

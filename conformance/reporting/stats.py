@@ -116,23 +116,7 @@ class FamilyStats:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FamilyStats:
         m = data.get("mismatch")
-        mismatch = (
-            Mismatch(
-                family=m["family"],
-                world=m["world"],
-                operations=m["operations"],
-                failing_step=m["failing_step"],
-                rules=m["rules"],
-                field=m["field"],
-                expected=m["expected"],
-                actual=m["actual"],
-                message=m.get("message", ""),
-                seed=m.get("seed"),
-                sizes=m.get("sizes", {}),
-            )
-            if m
-            else None
-        )
+        mismatch = mismatch_from_json(m) if m else None
         return cls(
             family=data["family"],
             examples=data["examples"],
@@ -149,3 +133,65 @@ class FamilyStats:
                 frozenset(data["capabilities"]) if data.get("capabilities") is not None else None
             ),
         )
+
+
+@dataclass
+class CorpusResult:
+    """One corpus entry replayed at the start of a run: ``passed`` (the implementation agrees
+    on the whole program now), ``failed`` (a regression: it fails again; ``mismatch``),
+    ``error`` (the implementation broke) or ``skipped`` (it needs a capability the
+    implementation does not declare)."""
+
+    entry: str
+    rule: str
+    outcome: str
+    message: str = ""
+    mismatch: Mismatch | None = None
+    hits: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    #: operations replayed
+    steps: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entry": self.entry,
+            "rule": self.rule,
+            "outcome": self.outcome,
+            "message": self.message,
+            "mismatch": self.mismatch.to_json() if self.mismatch else None,
+            "hits": dict(sorted(self.hits.items())),
+            "seconds": round(self.seconds, 3),
+            "steps": self.steps,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CorpusResult:
+        m = data.get("mismatch")
+        return cls(
+            entry=data["entry"],
+            rule=data["rule"],
+            outcome=data["outcome"],
+            message=data.get("message", ""),
+            mismatch=mismatch_from_json(m) if m else None,
+            hits=Counter(data.get("hits", {})),
+            seconds=data.get("seconds", 0.0),
+            steps=data.get("steps", 0),
+        )
+
+
+def mismatch_from_json(m: dict[str, Any]) -> Mismatch:
+    """A ``Mismatch`` back from its JSON form (``Mismatch.to_json``, or a report's
+    counterexample)."""
+    return Mismatch(
+        family=m["family"],
+        world=m["world"],
+        operations=m["operations"],
+        failing_step=m["failing_step"],
+        rules=m["rules"],
+        field=m["field"],
+        expected=m["expected"],
+        actual=m["actual"],
+        message=m.get("message", ""),
+        seed=m.get("seed"),
+        sizes=m.get("sizes", {}),
+    )

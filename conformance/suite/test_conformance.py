@@ -3,19 +3,66 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from conformance.ci import corpus_entries
 from conformance.engine.compare import ConformanceFailure
+from conformance.engine.driver import IUTBroke, replay
 from conformance.engine.families import FAMILIES, Family
 from conformance.engine.machine import IUTError, part_label, run_family
-from conformance.plugin import STATS_PROPERTY, OffsyncRun
-from conformance.reporting.stats import FamilyStats, RunError
+from conformance.plugin import CORPUS_PROPERTY, STATS_PROPERTY, OffsyncRun
+from conformance.reporting.stats import CorpusResult, FamilyStats, RunError
 
 #: each family runs as this many test items, each with its share of the examples, so that
 #: pytest-xdist workers finish together (the report adds the parts up)
 PARTS = 2
 CASES = [(f, i) for f in FAMILIES for i in range(PARTS)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One ``test_corpus`` item per entry of ``--offsync-corpus`` (a placeholder, deselected
+    by the plugin, when there is none)."""
+    if "entry" in metafunc.fixturenames:
+        directory = metafunc.config.option.offsync_corpus
+        names = [p.name for p, _ in corpus_entries(Path(directory))] if directory else []
+        metafunc.parametrize("entry", names or ["-"], ids=names or ["-"])
+
+
+def test_corpus(entry: str, offsync: OffsyncRun, record_property) -> None:  # type: ignore[no-untyped-def]
+    """A counterexample of an earlier run, replayed before any exploration: a regression
+    when it fails again."""
+    assert offsync.corpus is not None
+    data = json.loads((offsync.corpus / entry).read_text("utf-8"))
+    result = CorpusResult(entry, data["rule"], "passed")
+    try:
+        if offsync.iut is None or offsync.capabilities is None:
+            result.outcome = "error"
+            result.message = offsync.start_error or "the IUT could not start"
+            pytest.fail(result.message, pytrace=False)
+        needs = sorted(set(data["capabilities"]) - offsync.capabilities)
+        if needs:
+            result.outcome, result.message = "skipped", f"needs {', '.join(needs)}"
+            pytest.skip(f"{entry} {result.message}")
+        stats = FamilyStats("corpus")
+        try:
+            mismatch = replay(
+                data["world"], data["operations"], offsync.iut.factory, data["family"],
+                offsync.timeout, stats,
+            )  # fmt: skip
+        except IUTBroke as broke:
+            result.outcome, result.message = "error", broke.cause.message
+            pytest.fail(broke.cause.message, pytrace=False)
+        finally:
+            result.hits, result.steps, result.seconds = stats.hits, stats.steps, 0.0
+        if mismatch is not None:
+            mismatch.seed = data["found"]["seed"]
+            result.outcome, result.mismatch = "failed", mismatch
+            result.message = f"fails again on {mismatch.rules[0]}"
+            pytest.fail(f"regression ({entry}):\n{mismatch.describe()}", pytrace=False)
+    finally:
+        record_property(CORPUS_PROPERTY, json.dumps(result.to_json()))
 
 
 @pytest.mark.parametrize(

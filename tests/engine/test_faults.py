@@ -79,7 +79,7 @@ def offsync_run(
     out, pids = tmp_path / "report", tmp_path / "pids"
     pids.mkdir(exist_ok=True)
     argv = [sys.executable, "-m", "conformance.cli", "run", "--iut", iut, "--out", str(out)]
-    argv += ["--progress", "0", *args]
+    argv += ["--progress", "0", "--no-corpus", *args]
     env = {**os.environ, "FAULTY_PIDS": str(pids)}
     proc = subprocess.Popen(
         argv,

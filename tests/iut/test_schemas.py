@@ -95,6 +95,8 @@ def report(**rule_changes: Any) -> dict[str, Any]:
         "exercised": 12,
         "counterexample": counterexample,
         "error": None,
+        "expected": None,
+        "expectation": None,
     }
     failed.update(rule_changes)
     return {
@@ -108,21 +110,27 @@ def report(**rule_changes: Any) -> dict[str, Any]:
         "iut": "model",
         "profile": "quick",
         "seed": 7,
+        "shard": None,
+        "expectations": None,
+        "corpus": [],
         "capabilities": ["hierarchy", "restart"],
         "summary": {"passed": 1, "failed": 1, "error": 0, "not_applicable": 1,
                     "not_exercised": 0},
         "rules": [
             failed,
             {"id": "SYNC-5", "title": "Idempotent upload", "family": "sync", "status": "passed",
-             "exercised": 40, "counterexample": None, "error": None},
+             "exercised": 40, "counterexample": None, "error": None, "expected": None,
+             "expectation": None},
             {"id": "SEC-5", "title": "Hierarchy", "family": "security",
-             "status": "not_applicable", "exercised": 0, "counterexample": None, "error": None},
+             "status": "not_applicable", "exercised": 0, "counterexample": None, "error": None,
+             "expected": None, "expectation": None},
         ],
         "families": [
-            {"name": "stale", "outcome": "failed", "examples": 30, "steps": 412, "seconds": 3.5,
-             "exercised": {"STALE-1": 12}, "message": "STALE-1 failed at step 4"},
-            {"name": "sync", "outcome": "passed", "examples": 50, "steps": 800, "seconds": 6.0,
-             "exercised": {"SYNC-5": 40}},
+            {"name": "stale", "focus": ["STALE"], "outcome": "failed", "examples": 30,
+             "steps": 412, "seconds": 3.5, "exercised": {"STALE-1": 12},
+             "message": "STALE-1 failed at step 4"},
+            {"name": "sync", "focus": ["SYNC"], "outcome": "passed", "examples": 50, "steps": 800,
+             "seconds": 6.0, "exercised": {"SYNC-5": 40}},
         ],
     }  # fmt: skip
 
