@@ -11,7 +11,8 @@
 // Options: --stock-validation runs express-pouchdb's own validation part instead of ours
 // (to show what it does to replicated updates; see FINDINGS.md). OFFSYNC_POUCHDB_DIR names
 // the directory for the device databases (default: /dev/shm when writable, else the
-// system's temporary directory).
+// system's temporary directory). OFFSYNC_POUCHDB_EXPLORE turns on exploration switches
+// (below; never in the recorded runs).
 'use strict';
 
 // Nothing but responses may reach stdout: PouchDB's plugins log with console.log.
@@ -41,6 +42,10 @@ const SERVER_KINDS = new Set(['assign_role', 'remove_role', 'set_depth', 'share'
   'set_manager', 'move_user', 'reassign', 'server_create', 'server_update', 'server_delete']);
 const DEVICE_KINDS = new Set(['create', 'update', 'delete', 'read', 'sync_start', 'sync_end', 'restart']);
 
+// Exploration switches (OFFSYNC_POUCHDB_EXPLORE=a,b): each makes the server do what SPEC
+// says where a finding of FINDINGS.md shows PouchDB does otherwise, to look past it
+const EXPLORE = ['deleted-rows', 'named-columns'];
+
 class RequestError extends Error {}
 
 // OFFSYNC_POUCHDB_TIMES=FILE: the time spent per method (and operation kind) is written to FILE
@@ -62,10 +67,11 @@ function workRoot() {
 }
 
 class IUT {
-  constructor({ stockValidation }) {
+  constructor({ stockValidation, explore }) {
     this.root = workRoot();
     this.LocalPouch = PouchDB.defaults({ adapter: 'leveldb' });
-    this.server = new SyncServer(PouchDB, { stockValidation, workDir: this.root });
+    this.server = new SyncServer(PouchDB, { stockValidation, explore, workDir: this.root });
+    this.explore = explore;
     this.devices = new Map();
     this.agent = new http.Agent({ keepAlive: true });
     this.worlds = 0;
@@ -117,7 +123,8 @@ class IUT {
         ...credentials.get(spec.id) };
       const root = path.join(this.worldDir, `device-${number}`);
       fs.mkdirSync(root, { recursive: true });
-      const device = new Device({ id: spec.id, user: spec.user, root, Pouch: this.LocalPouch, link });
+      const device = new Device({ id: spec.id, user: spec.user, root, Pouch: this.LocalPouch, link,
+        explore: this.explore });
       this.devices.set(spec.id, device);
     }
     for (const id of ids) await this.devices.get(id).signIn();
@@ -205,7 +212,10 @@ async function answer(iut, line) {
 }
 
 async function main() {
-  const iut = new IUT({ stockValidation: process.argv.includes('--stock-validation') });
+  const explore = new Set((process.env.OFFSYNC_POUCHDB_EXPLORE || '').split(',').filter(Boolean));
+  const unknown = [...explore].filter((name) => !EXPLORE.includes(name));
+  if (unknown.length) throw new Error(`OFFSYNC_POUCHDB_EXPLORE: unknown ${JSON.stringify(unknown)} (known: ${EXPLORE.join(', ')})`);
+  const iut = new IUT({ stockValidation: process.argv.includes('--stock-validation'), explore });
   await iut.start();
   const stop = async (code) => {
     if (TIMES) {

@@ -35,8 +35,9 @@ function withoutRevisions(doc) {
 class Device {
   // `Pouch` opens local databases (LevelDB); `link` is {dbUrl, serverUrl, username, token,
   // agent}: where the server is, the device's credentials, and an HTTP agent.
-  constructor({ id, user, root, Pouch, link }) {
+  constructor({ id, user, root, Pouch, link, explore = new Set() }) {
     this.id = id;
+    this.explore = explore;
     this.user = user;
     this.root = root;
     this.Pouch = Pouch;
@@ -217,31 +218,41 @@ class Device {
   async write(edit) {
     const outbox = this.currentOutbox();
     const db = await this.outbox(outbox.n);
+    // Each revision carries the id of the edit that made it (`op`). Without it, a revision
+    // is named by its parent and content alone: a device's deletion of a row the server had
+    // deleted too would be the very revision the server already holds, and never go up.
     if (edit.kind === 'create') {
-      await db.put({ _id: edit.row, table: edit.table, owner: this.user, values: edit.values });
+      await db.put({ _id: edit.row, table: edit.table, owner: this.user, values: edit.values, op: edit.op_id });
       return outbox.n;
     }
-    const parent = await this.checkout(outbox, db, edit.row);
+    const [parent, ours] = await this.checkout(outbox, db, edit.row);
     if (!parent) {
       throw new Error(`device ${this.id}: no revision of row ${JSON.stringify(edit.row)} to ${edit.kind}`);
     }
     const doc = withoutRevisions(parent);
     if (edit.kind === 'update') {
-      await db.put({ ...doc, values: { ...doc.values, ...edit.values } });
+      const update = { ...doc, values: { ...doc.values, ...edit.values }, op: edit.op_id };
+      delete update.named;
+      if (this.explore.has('named-columns')) {
+        // exploration only: the columns named since the revision the server holds
+        update.named = [...new Set([...(ours && doc.named ? doc.named : []), ...Object.keys(edit.values)])];
+      }
+      await db.put(update);
     } else {
-      await db.put({ _id: doc._id, _rev: doc._rev, _deleted: true, table: doc.table, owner: doc.owner });
+      await db.put({ _id: doc._id, _rev: doc._rev, _deleted: true, table: doc.table, owner: doc.owner,
+        op: edit.op_id });
     }
     return outbox.n;
   }
 
   // The revision an edit of `id` descends from, copied into the outbox `db` with its history
-  // (PouchDB's new_edits=false, as replication does): the row's revision in this outbox if
-  // it has one; else the newest revision in an older outbox that the server did not refuse;
+  // (PouchDB's new_edits=false, as replication does), and whether it was this outbox's own:
+  // the row's revision in this outbox if it has one; else the newest revision in an older outbox that the server did not refuse;
   // else the cache's; else (a row created here whose creation the server refused) the
   // refused revision itself.
   async checkout(outbox, db, id) {
     const here = await db.get(id, { revs: true }).catch(() => null);
-    if (here) return here;
+    if (here) return [here, true];
     let source = null;
     let refusedSource = null;
     for (const older of [...this.state.outboxes].reverse()) {
@@ -257,9 +268,9 @@ class Device {
     }
     if (!source && this.rows.has(id)) source = await this.cache.get(id, { revs: true });
     source ??= refusedSource;
-    if (!source) return null;
+    if (!source) return [null, false];
     await db.bulkDocs([source], { new_edits: false });
-    return db.get(id, { revs: true });
+    return [await db.get(id, { revs: true }), false];
   }
 
   // --- cycles (SYNC-3, SYNC-8) ----------------------------------------------------------
@@ -305,13 +316,21 @@ class Device {
     const pushed = new Map(this.state.outboxes.filter((o) => o.pushed).map((o) => [o.n, o]));
     const errors = [];
     const journal = [];
+    const gone = new Set(); // outbox/row pairs whose creation the server refused
     for (const edit of this.state.journal) {
       const outbox = pushed.get(edit.outbox);
       if (!outbox) {
         journal.push(edit);
-      } else if (outbox.refused[edit.row]) {
-        errors.push({ table: edit.table, row: edit.row, op: edit.kind, reason: outbox.refused[edit.row] });
+        continue;
       }
+      // The server judged the row's revision as a whole: every edit it carried shares the
+      // outcome, except that after a refused creation the row does not exist (SYNC-2).
+      let reason = outbox.refused[edit.row];
+      if (!reason) continue;
+      const key = JSON.stringify([edit.outbox, edit.row]);
+      if (gone.has(key)) reason = 'not_found';
+      else if (edit.kind === 'create') gone.add(key);
+      errors.push({ table: edit.table, row: edit.row, op: edit.kind, reason });
     }
     await this.download();
     this.state.journal = journal;

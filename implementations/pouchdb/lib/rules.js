@@ -272,6 +272,16 @@ function history(doc) {
   return doc._rev ? [doc._rev] : [];
 }
 
+// The columns a revision changes against `base`: those whose values differ. (Exploration
+// only: a revision that lists the columns its edits named, `named`, is taken at its word;
+// see FINDINGS.md.)
+function changedColumns(doc, base) {
+  if (Array.isArray(doc.named)) return doc.named.slice();
+  return Object.keys(doc.values).filter(function (c) {
+    return !base || !sameJson(doc.values[c], base.values[c]);
+  });
+}
+
 // --- validate_doc_update (VALID-3) --------------------------------------------------------
 
 // Why the server refuses to store `newDoc` (a revision a device pushed), in SPEC's order
@@ -320,9 +330,7 @@ function rejection(newDoc, oldDoc, userCtx, dir) {
   if (rowRights(dir, user, oldDoc.table, oldDoc._id, oldDoc.owner).indexOf('write') === -1) {
     return 'privilege';
   }
-  var changed = Object.keys(newDoc.values).filter(function (c) {
-    return !sameJson(newDoc.values[c], oldDoc.values[c]);
-  });
+  var changed = changedColumns(newDoc, oldDoc);
   if (securedDenied(dir, user, newDoc.table, changed).length) return 'privilege';
   return conflicting && dir.conflict_policy === 'server_wins' ? 'conflict' : null;
 }
@@ -342,5 +350,6 @@ module.exports = {
   projected: projected,
   snapshot: snapshot,
   history: history,
+  changedColumns: changedColumns,
   rejection: rejection,
 };

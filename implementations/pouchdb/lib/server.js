@@ -62,9 +62,10 @@ class SyncServer {
   // `PouchDB` is a constructor with the memory adapter registered. With `stockValidation`,
   // express-pouchdb's own validation part (pouchdb-validation) runs validate_doc_update
   // instead of ours (see FINDINGS.md: it loses replicated updates).
-  constructor(PouchDB, { stockValidation = false, workDir } = {}) {
+  constructor(PouchDB, { stockValidation = false, explore = new Set(), workDir } = {}) {
     this.Pouch = PouchDB.defaults({ adapter: 'memory' });
     this.stockValidation = stockValidation;
+    this.explore = explore;
     this.db = null;
     this.dbName = null;
     this.loads = 0;
@@ -209,6 +210,10 @@ class SyncServer {
         continue;
       }
       const oldDoc = await db.get(doc._id, { revs: true }).catch(() => null);
+      if (!oldDoc && this.explore.has('deleted-rows') && await this.editsDeletedRow(db, doc)) {
+        refusals.push(forbidden(doc._id, 'not_found'));
+        continue;
+      }
       try {
         for (const validate of validators) validate(doc, oldDoc, userCtx, secObj);
       } catch (err) {
@@ -232,6 +237,18 @@ class SyncServer {
     return [...refusals, ...written];
   }
 
+  // Exploration only (OFFSYNC_POUCHDB_EXPLORE=deleted-rows, see FINDINGS.md): whether `doc`
+  // edits a row that the server has deleted (its history meets the row's revision tree, whose
+  // winner is a tombstone). validate_doc_update cannot tell: it gets no oldDoc then.
+  async editsDeletedRow(db, doc) {
+    const deleted = await db.get(doc._id).then(() => false, (err) => err.reason === 'deleted');
+    if (!deleted) return false;
+    const history = rules.history(doc);
+    const diff = await db.revsDiff({ [doc._id]: history });
+    const missing = diff[doc._id] ? diff[doc._id].missing.length : 0;
+    return missing < history.length;
+  }
+
   // CONFLICT-2 (client_wins): the pushed revision `rev` was stored beside the current one
   // (`theirs`). The device's changed columns (its revision against the newest revision of its
   // history that the server holds) go over the current values on the device's branch, and the
@@ -252,10 +269,9 @@ class SyncServer {
       if (base) break;
     }
     const merged = { ...current.values };
-    for (const [column, value] of Object.entries(mine.values)) {
-      if (!base || !rules.sameJson(value, base.values[column])) merged[column] = value;
-    }
-    await this.db.put({ _id: id, _rev: rev, table: current.table, owner: current.owner, values: merged });
+    for (const column of rules.changedColumns(mine, base)) merged[column] = mine.values[column];
+    await this.db.put({ _id: id, _rev: rev, table: current.table, owner: current.owner, values: merged,
+      op: mine.op, named: undefined });
     await this.db.put(close);
   }
 
@@ -360,11 +376,11 @@ class SyncServer {
       if (d.shares[op.row]) delete d.shares[op.row][user];
     } else if (kind === 'reassign') {
       if (!Object.hasOwn(d.users, op.owner)) return refused('invalid');
-      await this.db.put({ ...row, owner: op.owner });
+      await this.db.put({ ...row, owner: op.owner, op: undefined, named: undefined });
     } else if (kind === 'server_update') {
       const values = op.values || {};
       if (rules.valuesProblem(d.tables[row.table].columns, values, false)) return refused('invalid');
-      await this.db.put({ ...row, values: { ...row.values, ...values } });
+      await this.db.put({ ...row, values: { ...row.values, ...values }, op: undefined, named: undefined });
     } else {
       // a tombstone keeps the row's table and owner: the replication filter sends it to the
       // devices of that table
