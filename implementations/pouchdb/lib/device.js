@@ -247,9 +247,9 @@ class Device {
 
   // The revision an edit of `id` descends from, copied into the outbox `db` with its history
   // (PouchDB's new_edits=false, as replication does), and whether it was this outbox's own:
-  // the row's revision in this outbox if it has one; else the newest revision in an older outbox that the server did not refuse;
-  // else the cache's; else (a row created here whose creation the server refused) the
-  // refused revision itself.
+  // the row's revision in this outbox if it has one; else the newest revision in an older
+  // outbox that the server did not refuse; else the cache's; else (a row created here whose
+  // creation the server refused) the refused revision itself.
   async checkout(outbox, db, id) {
     const here = await db.get(id, { revs: true }).catch(() => null);
     if (here) return [here, true];
@@ -267,7 +267,11 @@ class Device {
       break;
     }
     if (!source && this.rows.has(id)) source = await this.cache.get(id, { revs: true });
-    source ??= refusedSource;
+    if (!source && refusedSource) {
+      // the server refused to create this row: it does not exist there (see syncStart)
+      source = refusedSource;
+      (outbox.orphans ??= {})[id] = true;
+    }
     if (!source) return [null, false];
     await db.bulkDocs([source], { new_edits: false });
     return [await db.get(id, { revs: true }), false];
@@ -286,11 +290,15 @@ class Device {
       if (outbox.pushed) continue;
       const db = await this.outbox(outbox.n);
       const unknown = this.unknownToServer(outbox.n);
-      // a row created and deleted again in this outbox never reaches the server: its
-      // tombstone would be a deletion of a row the server does not have
-      const filter = (doc) => !(doc._deleted && unknown.has(doc._id));
+      const orphans = outbox.orphans || {};
+      // What never goes up: a row created and deleted again in this outbox (its tombstone
+      // would delete a row the server does not have), and edits of a row whose creation the
+      // server refused in an earlier outbox: the server would take them for its creation;
+      // the device knows the row does not exist there (SYNC-2: not_found).
+      const filter = (doc) => !(doc._deleted && unknown.has(doc._id)) && !orphans[doc._id];
       const result = await db.replicate.to(this.remote, { filter });
       for (const error of result.errors) outbox.refused[error.id] = error.reason || error.message;
+      for (const id of Object.keys(orphans)) outbox.refused[id] = 'not_found';
       outbox.pushed = true;
       await this.saveState();
     }
