@@ -106,7 +106,7 @@ class IUT {
   }
 
   async dropWorld() {
-    for (const device of this.devices.values()) await device.close();
+    await Promise.all([...this.devices.values()].map((device) => device.close()));
     this.devices.clear();
     if (this.worldDir) fs.rmSync(this.worldDir, { recursive: true, force: true });
     this.worldDir = null;
@@ -127,7 +127,8 @@ class IUT {
         explore: this.explore });
       this.devices.set(spec.id, device);
     }
-    for (const id of ids) await this.devices.get(id).signIn();
+    // the devices sign in side by side: each waits on its own files and HTTP requests
+    await Promise.all(ids.map((id) => this.devices.get(id).signIn()));
   }
 
   async apply(op) {
