@@ -49,6 +49,15 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "median_examples_to_kill": _median([r["examples_to_kill"] for r in killed]),
         "median_shrunk_steps": _median([r["shrunk_steps"] for r in killed]),
         "median_seconds_with_shrinking": _median([r["seconds"] for r in killed]),
+        # readable counterexamples (issue 17): sizes along the shrinking, simple values, lines
+        **{
+            f"median_{stage}_{what}": _median([r["sizes"][stage][i] for r in killed])
+            for stage in ("found", "shrunk", "minimized", "reduced")
+            for i, what in enumerate(("operations", "world_entries"))
+        },
+        "all_values_simple": sum(r["simple_values"] for r in killed),
+        "median_text_lines": _median([r["text_lines"] for r in killed]),
+        "max_text_lines": max((r["text_lines"] for r in killed), default=None),
     }
 
 
@@ -69,6 +78,13 @@ def markdown(result: dict[str, Any]) -> str:
         f"({s['median_examples_to_kill']} examples); with shrinking "
         f"{s['median_seconds_with_shrinking']} s",
         f"- median shrunk counterexample: {s['median_shrunk_steps']} steps",
+        "- median size (operations / world entries): "
+        + ", ".join(
+            f"{stage} {s[f'median_{stage}_operations']} / {s[f'median_{stage}_world_entries']}"
+            for stage in ("found", "shrunk", "minimized", "reduced")
+        ),
+        f"- counterexamples whose values are all simple: {s['all_values_simple']}/{s['killed']}; "
+        f"lines as told: median {s['median_text_lines']}, max {s['max_text_lines']}",
         "",
         "| mutant | seed | family | killed | rules named | examples | s to kill | shrunk steps "
         "| s |",

@@ -46,7 +46,7 @@ from conformance.engine.families import FAMILIES, Family
 from conformance.engine.machine import run_family
 from conformance.engine.profiles import settings_for
 from conformance.iut.adapter import ALL_CAPABILITIES, AdapterFactory
-from conformance.iut.resolve import resolve
+from conformance.iut.resolve import load
 
 IUTS = {
     "(b) engine + model": "conformance.iut.model_adapter:factory",
@@ -106,7 +106,7 @@ def engine_family(
 
 def side_by_side(profile: str, seed: int, rounds: int) -> dict[str, Any]:
     """(a) and (b), interleaved family by family, ``rounds`` times."""
-    model = resolve(IUTS["(b) engine + model"]).factory
+    model = load(IUTS["(b) engine + model"]).factory
     a_all, b_all, ratios = _Tally(), _Tally(), []
     for round_ in range(rounds):
         a, b = _Tally(), _Tally()
@@ -131,7 +131,7 @@ def side_by_side(profile: str, seed: int, rounds: int) -> dict[str, Any]:
 
 
 def engine(spec: str, profile: str, seed: int) -> dict[str, Any]:
-    factory, tally = resolve(spec).factory, _Tally()
+    factory, tally = load(spec).factory, _Tally()
     for family in FAMILIES:
         engine_family(family, factory, profile, seed, tally)
     return tally.rates()

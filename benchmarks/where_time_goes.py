@@ -19,7 +19,7 @@ from pathlib import Path
 from conformance.engine.families import FAMILIES
 from conformance.engine.machine import run_family
 from conformance.iut.adapter import ALL_CAPABILITIES
-from conformance.iut.resolve import resolve
+from conformance.iut.resolve import load
 
 #: (path fragment, component); the first match wins
 COMPONENTS = (
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--name", default=None, help="file name suffix (default: from --iut)")
     parser.add_argument("--out", type=Path, default=Path("reports/benchmarks"))
     args = parser.parse_args()
-    iut = resolve(args.iut)
+    iut = load(args.iut)
     profiler = cProfile.Profile()
     steps = 0
     profiler.enable()

@@ -12,12 +12,14 @@ from typing import Any
 
 from conformance.engine.families import FAMILY_BY_NAME
 from conformance.engine.profiles import DEFAULT_PROFILE, PROFILES
-from conformance.iut.resolve import IUTSpecError, resolve
+from conformance.iut.resolve import DEFAULT_TIMEOUT, IUTSpecError, IUTStartError, hello, load
 
 REPORTS_ROOT = Path("reports")
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
-#: exit codes
+#: exit codes: every rule passed (or was not applicable / not exercised); a rule failed; a bad
+#: argument; the run broke (the IUT could not start or broke, a family did not run to its end)
+#: or was interrupted, and no rule failed
 OK, FAILED, USAGE, ERROR = 0, 1, 2, 3
 
 
@@ -38,6 +40,27 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    """A positive number of seconds."""
+    value = _seconds(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
+def _writable(directory: Path) -> str | None:
+    """None when reports can be written into ``directory`` (created if need be); otherwise
+    why not, in a few words."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".offsync-write-check"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
     """The pytest command line that runs the suite for ``offsync run``."""
     argv = [
@@ -52,7 +75,14 @@ def pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
         "--offsync-report",
         str(out),
         "--assert=plain",  # the suite raises its own errors; rewriting would only warn here
+        # ``--iut mypackage.adapter:factory`` imports from where offsync was started, as
+        # ``python -m`` would, in pytest-xdist workers too
+        "-o",
+        f"pythonpath={Path.cwd()}",
         "-q" if not args.verbose else "-v",
+        # offsync prints each failure once, told for people, from the report (-v: pytest's
+        # own account as well, for debugging the suite itself)
+        "--tb=no" if not args.verbose else "--tb=long",
     ]
     if not any(ep.name == "offsync" for ep in entry_points(group="pytest11")):
         argv += ["-p", "conformance.plugin"]  # running from a source tree that is not installed
@@ -60,8 +90,9 @@ def pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
         argv += ["--iut", args.iut]
     if args.seed is not None:
         argv += ["--offsync-seed", str(args.seed)]
-    if args.family:
-        argv += ["-k", " or ".join(f"[{name}-" for name in args.family)]
+    for name in args.family or ():
+        argv += ["--offsync-family", name]
+    argv += ["--offsync-timeout", str(args.timeout)]
     if args.workers != "0":
         argv += ["-n", args.workers]
     if args.progress is not None:
@@ -72,30 +103,49 @@ def pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
 def _cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
+    _importable_from_here()
     try:
-        resolve(args.iut)  # fail fast, naming the bad --iut, before pytest starts
+        load(args.iut, args.timeout)  # names a bad --iut before anything runs; starts nothing
     except IUTSpecError as exc:
         print(f"offsync run: {exc}", file=sys.stderr)
         return USAGE
     out: Path = args.out or default_report_dir("run")
+    why = _writable(out)
+    if why is not None:
+        print(f"offsync run: cannot write the report into {out}: {why}", file=sys.stderr)
+        return USAGE
     code = pytest.main(pytest_args(args, out))
     report_path = out / "report.json"
     if not report_path.exists():
-        print(f"offsync run: no report was written (pytest exit code {int(code)})", file=sys.stderr)
-        return ERROR
+        print(
+            f"offsync run: no report was written (pytest exit code {int(code)}); "
+            "nothing was checked",
+            file=sys.stderr,
+        )
+        return USAGE if int(code) == int(pytest.ExitCode.USAGE_ERROR) else ERROR
     report = json.loads(report_path.read_text())
+    if report["capabilities"] is None and report["families"]:
+        # the IUT never started: one line says why, nothing else was checked
+        first = report["families"][0]
+        print(
+            f"offsync run: the IUT could not start, nothing was checked: "
+            f"{first.get('message', first['outcome'])} (report: {report_path.parent})",
+            file=sys.stderr,
+        )
+        return ERROR
     _print_outcome(report, report_path)
-    if report["summary"]["failed"]:
+    if report["verdict"] == "fail":
         return FAILED
-    return OK if int(code) == 0 else ERROR
+    return OK if report["verdict"] == "pass" else ERROR
 
 
 def _print_outcome(report: dict[str, Any], report_path: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(stderr=False)
-    s = report["summary"]
+    from conformance.reporting.report import FINISHED, counts_line, verdict_line
+
+    console = Console(stderr=False, soft_wrap=True)
     interesting = [r for r in report["rules"] if r["status"] != "passed"]
     if interesting:
         table = Table(title="rules not passed")
@@ -106,29 +156,75 @@ def _print_outcome(report: dict[str, Any], report_path: Path) -> None:
         console.print(table)
     for rule in report["rules"]:
         if rule["status"] == "failed":
-            console.print(
-                f"[red]{rule['id']} failed[/red]; replay: {rule['counterexample']['replay']}",
-                highlight=False,
-            )
+            console.rule(f"[red]{rule['id']} failed[/red]")
+            console.print(rule["counterexample"]["text"], highlight=False, markup=False)
+    told: set[str] = set()
+    for fam in report["families"]:
+        if fam["outcome"] not in FINISHED:
+            message = fam.get("message", fam["outcome"])
+            if message not in told:  # the same cause in every family is said once
+                told.add(message)
+                console.print(
+                    f"[red]family {fam['name']} {fam['outcome'].replace('_', ' ')}[/red]: "
+                    f"{message}",
+                    highlight=False,
+                )
     console.print(
-        f"offsync: {s['passed']} passed, {s['failed']} failed, {s['not_applicable']} not "
-        f"applicable, {s['not_exercised']} not exercised; report: {report_path.parent}",
+        f"offsync: {verdict_line(report)}: {counts_line(report)}; report: {report_path.parent}",
         highlight=False,
     )
 
 
-def _cmd_replay(args: argparse.Namespace) -> int:
-    from conformance.engine.driver import replay
+def _importable_from_here() -> None:
+    """Let ``--iut module:factory`` name a module of the directory offsync was started in, as
+    ``python -m`` would."""
+    here = str(Path.cwd())
+    if here not in sys.path:
+        sys.path.insert(0, here)
 
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from conformance.engine.driver import IUTBroke, replay
+    from conformance.iut.schemas import problem
+    from models.rules import RULES
+
+    _importable_from_here()
     path: Path = args.report
     try:
-        report = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        print(f"offsync replay: cannot read {path}: {exc}", file=sys.stderr)
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"offsync replay: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return USAGE
-    failed = {
-        r["id"]: r["counterexample"] for r in report.get("rules", []) if r.get("counterexample")
-    }
+    try:
+        report = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        print(
+            f"offsync replay: {path} is not valid UTF-8 (byte {data[exc.start]:#04x} at offset "
+            f"{exc.start})",
+            file=sys.stderr,
+        )
+        return USAGE
+    except json.JSONDecodeError as exc:
+        print(f"offsync replay: {path} is not JSON: {exc}", file=sys.stderr)
+        return USAGE
+    issue = problem("report", report)
+    if issue is not None:
+        print(f"offsync replay: {path} is not an offsync report: {issue}", file=sys.stderr)
+        return USAGE
+    named = {r["id"] for r in report["rules"]}
+    for r in report["rules"]:
+        named.update(r["counterexample"]["rules"] if r["counterexample"] else ())
+    unknown = sorted(named - set(RULES))
+    if unknown:
+        print(
+            f"offsync replay: {path} names rules this suite does not have: {', '.join(unknown)}",
+            file=sys.stderr,
+        )
+        return USAGE
+    if args.rule and args.rule not in RULES:
+        print(f"offsync replay: no rule {args.rule!r} in this suite", file=sys.stderr)
+        return USAGE
+    failed = {r["id"]: r["counterexample"] for r in report["rules"] if r["counterexample"]}
     if args.rule and args.rule not in failed:
         known = ", ".join(sorted(failed)) or "none"
         print(
@@ -136,22 +232,43 @@ def _cmd_replay(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return USAGE
-    try:
-        iut = resolve(args.iut or report.get("iut"))
-    except IUTSpecError as exc:
-        print(f"offsync replay: {exc}", file=sys.stderr)
+    if not failed:
+        print(f"offsync replay: {path} has no counterexample to replay", file=sys.stderr)
         return USAGE
-    still_failing = 0
-    for rule, example in failed.items():
-        if args.rule and rule != args.rule:
-            continue
-        mismatch = replay(example["world"], example["operations"], iut.factory, example["family"])
-        if mismatch is None:
-            print(f"{rule}: the recorded counterexample now passes against {iut.spec}")
-        else:
-            still_failing += 1
-            print(f"{rule}: still fails against {iut.spec}\n{mismatch.describe()}")
-    return FAILED if still_failing else OK
+    try:
+        iut = load(args.iut or report.get("iut"), args.timeout)
+        hello(iut)
+    except (IUTSpecError, IUTStartError) as exc:
+        print(f"offsync replay: {exc}", file=sys.stderr)
+        return USAGE if isinstance(exc, IUTSpecError) else ERROR
+    still_failing = broke = 0
+    try:
+        for rule, example in failed.items():
+            if args.rule and rule != args.rule:
+                continue
+            try:
+                mismatch = replay(
+                    example["world"], example["operations"], iut.factory, example["family"],
+                    args.timeout,
+                )  # fmt: skip
+            except IUTBroke as exc:
+                broke += 1
+                print(f"{rule}: the implementation broke during the replay: {exc.cause.message}")
+                continue
+            steps = len(example["operations"])
+            if mismatch is None:
+                print(
+                    f"{rule}: the recorded counterexample now passes against {iut.spec} "
+                    f"(all {steps} operations replayed)"
+                )
+            else:
+                still_failing += 1
+                print(f"{rule}: still fails against {iut.spec}\n{mismatch.describe()}")
+    finally:
+        iut.close()
+    if still_failing:
+        return FAILED
+    return ERROR if broke else OK
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
@@ -205,6 +322,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="while a family runs, a progress line every SECONDS (default 30; 0: none)",
     )
+    run.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds one call to the IUT may take (default {DEFAULT_TIMEOUT:g})",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output")
     run.set_defaults(func=_cmd_run)
 
@@ -212,6 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("report", type=Path, help="a report.json written by 'offsync run'")
     rep.add_argument("rule", nargs="?", help="only this rule's counterexample (e.g. STALE-3)")
     rep.add_argument("--iut", help="implementation to replay against (default: the report's)")
+    rep.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds one call to the IUT may take (default {DEFAULT_TIMEOUT:g})",
+    )
     rep.set_defaults(func=_cmd_replay)
 
     scen = sub.add_parser(

@@ -1,37 +1,77 @@
-"""The pytest plugin (entry point ``pytest11``): ``--iut``, ``--profile``, ``--offsync-seed``,
-``--offsync-report`` and ``--offsync-progress``; collects each family's stats (also from
-pytest-xdist workers) and writes the report at the end of the session."""
+"""The pytest plugin (entry point ``pytest11``): the suite's options, the IUT of each process,
+the family statistics (also from pytest-xdist workers) and the report at the end.
+
+Options: ``--iut``, ``--profile``, ``--offsync-seed``, ``--offsync-report``,
+``--offsync-progress``, ``--offsync-timeout`` and ``--offsync-family``.
+
+What the plugin guarantees about the report (see ``conformance.reporting.report``):
+
+- the IUT is loaded and greeted (``hello``) once per process, by the ``offsync`` fixture; its
+  capabilities travel to the controller inside each family's statistics, so writing the
+  report never starts the IUT again;
+- the families planned are the suite's collected test items; one that sends no result (its
+  worker crashed, the run was interrupted) is reported as not run to its end, never as passed;
+- SIGINT, SIGTERM and SIGHUP interrupt the run like Ctrl-C (the children the run started are
+  stopped on the way out) and the report is written, marked incomplete.
+"""
 
 from __future__ import annotations
 
 import json
 import random
+import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
 
+from conformance.engine.families import FAMILY_BY_NAME
 from conformance.engine.profiles import DEFAULT_PROFILE, PROFILES
-from conformance.iut.resolve import IUT, IUTSpecError, resolve
+from conformance.iut.resolve import (
+    DEFAULT_TIMEOUT,
+    IUT,
+    IUTSpecError,
+    IUTStartError,
+    hello,
+    load,
+)
 from conformance.reporting.progress import Progress
 from conformance.reporting.stats import FamilyStats
 
 STATS_PROPERTY = "offsync_stats"
+#: where a suite run keeps its signal handling, for the fixture (see ``OffsyncRun.signal``)
+_SIGNALS = pytest.StashKey["_Signals"]()
+#: a suite item's id ends with its family and part: ``test_family[broad-1of2]``
+_PART_ID = re.compile(r"\[(?P<family>[a-z_]+)-(?P<part>\d+of\d+)\]$")
 
 
 @dataclass
 class OffsyncRun:
-    iut: IUT
+    """The run as one process sees it: the IUT (greeted once) and the settings."""
+
+    iut: IUT | None
+    #: the IUT's declared capabilities (None when it could not start)
+    capabilities: frozenset[str] | None
+    #: why the IUT could not be loaded or started, if it could not
+    start_error: str | None
     profile: str
     seed: int
+    timeout: float
     #: progress lines while a family runs (None: off)
     progress: Progress | None = None
+    #: the signal that interrupted the run, once one has (None: none yet)
+    signal: Callable[[], str | None] = lambda: None
+    #: pytest's -v: show the engine's traceback and Hypothesis's output on a failure
+    verbose: bool = False
 
 
 def _progress_writer(config: pytest.Config) -> Callable[[str], None]:
@@ -52,69 +92,172 @@ def _progress_writer(config: pytest.Config) -> Callable[[str], None]:
     return write
 
 
-class _Session:
-    """Controller-side state: the family stats received so far."""
+class _Signals:
+    """SIGTERM and SIGHUP end the run as SIGINT does (``KeyboardInterrupt``), so that pytest
+    unwinds: fixtures and adapters close, children stop, the report is written. The default
+    action of SIGTERM would end the process at once and leave its children running. Which
+    signal it was is kept for the report."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    HANDLED = ("SIGINT", "SIGTERM", "SIGHUP")
+
+    def __init__(self) -> None:
+        self.received: str | None = None
+        self._saved: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for name in self.HANDLED:
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                self._saved[signum] = signal.signal(signum, self._handle)
+
+    def uninstall(self) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)
+        self._saved.clear()
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.received is None:
+            self.received = signal.Signals(signum).name
+        raise KeyboardInterrupt(f"interrupted by {signal.Signals(signum).name}")
+
+
+class _Session:
+    """Controller-side state: the parts planned, and the family stats received so far."""
+
+    def __init__(self, config: pytest.Config, signals: _Signals) -> None:
         self.config = config
-        self.families: dict[str, FamilyStats] = {}
+        self.signals = signals
+        #: family -> its parts' labels (``broad-1of2``), from the collected items
+        self.planned: dict[str, set[str]] = {}
+        #: part label -> its stats, as received
+        self.parts: dict[str, FamilyStats] = {}
         self.started = datetime.now(UTC)
         self.clock = time.perf_counter()
+        self.interrupted: str | None = None
         self.report: dict[str, Any] | None = None
         self.report_paths: list[Path] = []
 
+    def _plan(self, nodeids: list[str]) -> None:
+        for nodeid in nodeids:
+            found = _PART_ID.search(nodeid)
+            if found:
+                family = found["family"]
+                self.planned.setdefault(family, set()).add(f"{family}-{found['part']}")
+
+    @pytest.hookimpl
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._plan([item.nodeid for item in session.items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._plan(ids)
+
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        found = _PART_ID.search(report.nodeid)
+        if found is None:
+            return
+        part = f"{found['family']}-{found['part']}"
         for name, value in report.user_properties:
             if name == STATS_PROPERTY and report.when == "call":
                 stats = FamilyStats.from_json(json.loads(str(value)))
-                if stats.family in self.families:  # another part of the family
-                    self.families[stats.family].merge(stats)
-                else:
-                    self.families[stats.family] = stats
+                self.parts[part] = stats
                 reporter = self.config.pluginmanager.get_plugin("terminalreporter")
                 if reporter is not None:  # the part's own figures, named as its test is
-                    _, _, case = report.nodeid.partition("[")
-                    part = case.rstrip("]") or stats.family
                     reporter.write_line(
                         f"offsync: family {part:<16} {stats.outcome:<7} "
                         f"{stats.examples:>5} examples {stats.steps:>6} steps "
                         f"{stats.seconds:7.1f} s"
                     )
+        if report.failed and part not in self.parts:
+            # it failed without stats: a fixture error, or its worker crashed
+            lines = (report.longreprtext or "no result").strip().splitlines()
+            self.parts[part] = FamilyStats(
+                found["family"], outcome="error", message=lines[-1] if lines else "no result"
+            )
+
+    @pytest.hookimpl
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.interrupted = self._interruption()
+
+    def _interruption(self) -> str:
+        if self.signals.received:
+            return f"interrupted by {self.signals.received}"
+        return "interrupted"
+
+    def families(self) -> list[FamilyStats]:
+        """One stats per family that sent a result, its parts merged; a family with a part
+        that sent none is not finished."""
+        merged: dict[str, FamilyStats] = {}
+        for part in sorted(self.parts):
+            stats = self.parts[part]
+            if stats.family in merged:
+                merged[stats.family].merge(stats)
+            else:
+                merged[stats.family] = stats
+        for family, parts in self.planned.items():
+            missing = sorted(parts - set(self.parts))
+            if missing and family in merged:
+                stats = merged[family]
+                if stats.outcome in ("passed", "failed"):  # a failure found stays a failure
+                    why = self.interrupted or "no result was received"
+                    stats.outcome = "interrupted" if self.interrupted else "error"
+                    stats.message = f"{', '.join(missing)} did not finish: {why}"
+        return [merged[k] for k in sorted(merged)]
 
     @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.interrupted is None and (
+            exitstatus == pytest.ExitCode.INTERRUPTED or self.signals.received is not None
+        ):
+            # a signal counts even where something swallowed the KeyboardInterrupt it raised
+            self.interrupted = self._interruption()
         out = self.config.getoption("offsync_report")
-        if not out or not self.families:
+        if not out or not (self.planned or self.parts):
             return
         from conformance.reporting import report as report_mod
 
         opt = self.config.option
-        iut = resolve(opt.iut)
+        families = self.families()
+        capabilities = next((f.capabilities for f in families if f.capabilities is not None), None)
+        planned = {
+            name: FAMILY_BY_NAME[name].focus if name in FAMILY_BY_NAME else ()
+            for name in sorted(self.planned)
+        }
         directory = Path(out)
         self.report = report_mod.build(
-            [self.families[k] for k in sorted(self.families)],
-            iut=iut.spec,
+            families,
+            iut=opt.iut or _default_iut(),
             profile=opt.offsync_profile,
             seed=opt.offsync_seed,
-            capabilities=iut.capabilities,
+            capabilities=capabilities,
             started=self.started.isoformat(timespec="seconds"),
             finished=datetime.now(UTC).isoformat(timespec="seconds"),
             duration_s=time.perf_counter() - self.clock,
             report_path=directory / "report.json",
+            planned=planned,
+            interrupted=self.interrupted,
         )
         self.report_paths = report_mod.write(self.report, directory)
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.report is not None:
-            s = self.report["summary"]
+            from conformance.reporting.report import counts_line, verdict_line
+
             terminalreporter.write_line(
-                f"offsync: rules {s['passed']} passed, {s['failed']} failed, "
-                f"{s['not_applicable']} not applicable, {s['not_exercised']} not exercised "
+                f"offsync: {verdict_line(self.report)}: rules {counts_line(self.report)} "
                 f"(seed {self.report['seed']})"
             )
             terminalreporter.write_line(f"offsync: report written to {self.report_paths[0].parent}")
+
+
+def _default_iut() -> str:
+    from conformance.iut.resolve import DEFAULT_IUT
+
+    return DEFAULT_IUT
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -148,19 +291,65 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="while a family runs, a progress line every SECONDS (default 30; 0: none)",
     )
+    group.addoption(
+        "--offsync-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds one call to the IUT may take (default {DEFAULT_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--offsync-family",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help=f"run only this rule family (repeatable; one of {', '.join(FAMILY_BY_NAME)})",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.option.offsync_progress >= 0:
+    opt = config.option
+    if not opt.offsync_progress >= 0:
         raise pytest.UsageError(
             f"--offsync-progress must be 0 (off) or a positive number of seconds, "
-            f"not {config.option.offsync_progress}"
+            f"not {opt.offsync_progress}"
         )
-    if config.option.offsync_seed is None:
+    if not opt.offsync_timeout > 0:
+        raise pytest.UsageError(
+            f"--offsync-timeout must be a positive number of seconds, not {opt.offsync_timeout}"
+        )
+    unknown = sorted(set(opt.offsync_family or ()) - set(FAMILY_BY_NAME))
+    if unknown:
+        raise pytest.UsageError(
+            f"--offsync-family: unknown {', '.join(unknown)}; choose from "
+            f"{', '.join(FAMILY_BY_NAME)}"
+        )
+    if opt.offsync_seed is None:
         # chosen once by the controller; pytest-xdist hands the options to its workers
-        config.option.offsync_seed = random.SystemRandom().randrange(2**32)
+        opt.offsync_seed = random.SystemRandom().randrange(2**32)
+    if opt.offsync_report is None and opt.iut is None:
+        return  # not a suite run (e.g. a project's own tests): leave signals alone
+    signals = _Signals()
+    signals.install()
+    config.add_cleanup(signals.uninstall)
+    config.stash[_SIGNALS] = signals
     if not hasattr(config, "workerinput"):
-        config.pluginmanager.register(_Session(config), "offsync-session")
+        config.pluginmanager.register(_Session(config, signals), "offsync-session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--offsync-family``: keep only those families' items."""
+    chosen = config.option.offsync_family
+    if not chosen:
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        found = _PART_ID.search(item.nodeid)
+        (keep if found is None or found["family"] in chosen else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -174,13 +363,32 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def offsync(request: pytest.FixtureRequest) -> OffsyncRun:
-    """The run's IUT, settings and seed."""
+def offsync(request: pytest.FixtureRequest) -> Any:
+    """The run's IUT (loaded and greeted once in this process), settings and seed. An IUT
+    that cannot be loaded or started is not an exception here: every family reports it as
+    its error (see ``conformance/suite``)."""
     opt = request.config.option
-    try:
-        iut = resolve(opt.iut)
-    except IUTSpecError as exc:
-        pytest.exit(str(exc), returncode=4)
     every = opt.offsync_progress
     progress = Progress(_progress_writer(request.config), every) if every > 0 else None
-    return OffsyncRun(iut, opt.offsync_profile, opt.offsync_seed, progress)
+    iut: IUT | None = None
+    capabilities, start_error = None, None
+    try:
+        iut = load(opt.iut, opt.offsync_timeout)
+        capabilities = hello(iut)
+    except (IUTSpecError, IUTStartError) as exc:
+        start_error = str(exc)
+    signals = request.config.stash.get(_SIGNALS, None)
+    run = OffsyncRun(
+        iut,
+        capabilities,
+        start_error,
+        opt.offsync_profile,
+        opt.offsync_seed,
+        opt.offsync_timeout,
+        progress,
+        (lambda: signals.received) if signals is not None else (lambda: None),
+        opt.verbose > 0,
+    )
+    yield run
+    if iut is not None:
+        iut.close()

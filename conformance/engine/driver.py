@@ -9,8 +9,11 @@ by ``explain``); ``replay`` runs a recorded program through it.
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from conformance.engine.compare import ConformanceFailure, blame, first_difference, reason_of
 from conformance.engine.explain import (
@@ -20,13 +23,17 @@ from conformance.engine.explain import (
     explain_tables,
     explain_upload,
 )
+from conformance.engine.reduce import world_entries
 from conformance.iut.adapter import Adapter, AdapterError, AdapterFactory
+from conformance.iut.schemas import problem
 from conformance.reporting.counterexample import Mismatch
-from conformance.reporting.stats import FamilyStats
+from conformance.reporting.stats import FamilyStats, RunError
 from models import ModelSystem
 from models.records import DEVICE_EDIT_KINDS, Operation, WorldSpec
 from models.security import Snapshot
 from models.server import Change
+
+T = TypeVar("T")
 
 
 class Driver:
@@ -37,8 +44,16 @@ class Driver:
     It knows nothing of Hypothesis: the state machine (``machine``), the replay of a recorded
     program (``replay``) and the minimizer all run programs through it."""
 
-    def __init__(self, family: str, factory: AdapterFactory, stats: FamilyStats) -> None:
+    def __init__(
+        self,
+        family: str,
+        factory: AdapterFactory,
+        stats: FamilyStats,
+        timeout: float | None = None,
+    ) -> None:
         self.family, self.factory, self.stats = family, factory, stats
+        #: seconds an in-process call may take (None: unbounded); see ``CallGuard``
+        self.guard = CallGuard(timeout)
         self.world: WorldSpec | None = None
         self.model: ModelSystem | None = None
         self.iut: Adapter | None = None
@@ -47,14 +62,66 @@ class Driver:
         self.batch: list[Change] = []
         #: each device's privilege snapshots replaced by its completed syncs (STALE-4)
         self.previous: dict[str, list[Snapshot]] = {}
+        #: whether this example ended in a conformance failure (see ``close``)
+        self.failed = False
+
+    def call(self, method: str, function: Callable[..., T], *args: Any) -> T:
+        """Call the implementation; anything that goes wrong there (an adapter error, an
+        exception of a Python adapter, no answer in time) ends the run of the family as an
+        error naming the cause, never as a conformance failure (``IUTBroke``)."""
+        try:
+            with self.guard:
+                return function(*args)
+        except AdapterError as exc:
+            raise IUTBroke(self.cause(method, exc.what, exc.method or method, exc.stderr)) from exc
+        except CallTimedOut:
+            raise IUTBroke(
+                self.cause(method, f"no answer in {self.guard.timeout:g} s", method)
+            ) from None
+        except Exception as exc:
+            where = _origin(exc)
+            raise IUTBroke(
+                self.cause(method, f"{type(exc).__name__}: {exc}{where}", method)
+            ) from exc
+
+    def cause(
+        self, during: str, what: str, method: str | None, stderr: Sequence[str] = ()
+    ) -> RunError:
+        """Why the family stops here: what broke, in which call, and the program so far."""
+        step = len(self.ops) - 1 if during in ("apply", "observe") and self.ops else -1
+        if during == "observe" and self.ops:
+            where = f"in the observation after operation {step + 1}"
+        elif during == "observe":
+            where = "in the observation of the world it set up"
+        elif during == "apply":
+            where = f"at operation {step + 1}"
+        elif during == "setup":
+            where = "setting up the world"
+        else:
+            where = f"in {during}" if during != "hello" else "starting"
+        return RunError(
+            message=f"the implementation broke {where} ({method or during}): {what}",
+            method=method or during,
+            stderr=list(stderr),
+            step=step,
+            world=self.world,
+            operations=list(self.ops),
+        )
+
+    def check_schema(self, method: str, kind: str, instance: Any) -> None:
+        """A malformed answer is an adapter error naming the field, not a conformance failure."""
+        issue = problem(kind, instance)
+        if issue:
+            raise IUTBroke(self.cause(method, f"a malformed {kind}: {issue}", method))
 
     def start(self, world: WorldSpec) -> None:
         self.stats.examples += 1
         self.world = world
         self.model = ModelSystem(world)  # the model never changes what it is given
         self.stats.hits.update(self.model.setup_rules)
-        self.iut = self.factory()
-        self.iut.setup(json.loads(json.dumps(world)))  # the IUT gets its own copy
+        self.guard.install()
+        self.iut = self.call("hello", self.factory)
+        self.call("setup", self.iut.setup, json.loads(json.dumps(world)))  # its own copy
         self.compare(None, None, None)
 
     def step(self, op: Operation) -> None:
@@ -65,7 +132,7 @@ class Driver:
             self.batch = list(device.in_flight)
             self.previous.setdefault(device.id, []).append(device.snapshot)
         expected = self.model.apply(op)
-        actual = self.iut.apply(json.loads(json.dumps(op)))  # its own copy, as JSON data
+        actual = self.call("apply", self.iut.apply, json.loads(json.dumps(op)))  # its own copy
         self.stats.steps += 1
         self.stats.hits.update(self.model.last_rules)
         self.compare(op, expected, actual)
@@ -76,18 +143,19 @@ class Driver:
         if op is not None and expected != actual:
             found = first_difference(expected, actual, "/result")
             if found:
-                _check_schema("result", actual)
+                self.check_schema("apply", "result", actual)
         if found is None:
-            observed, model_observed = self.iut.observe(), self.model.observe()
+            observed, model_observed = self.call("observe", self.iut.observe), self.model.observe()
             if observed != model_observed:
                 found = first_difference(model_observed, observed)
                 if found:
-                    _check_schema("observation", observed)
+                    self.check_schema("observe", "observation", observed)
         if found is None:
             return
         if self.stats.first_failure is None:
             elapsed = time.perf_counter() - self.stats.started
             self.stats.first_failure = (self.stats.examples, round(elapsed, 3))
+            self.stats.found_size = [len(self.ops), world_entries(self.world)]
         path, exp, act = found
         kind = op["kind"] if op is not None else "setup"
         parts = path.strip("/").split("/")
@@ -99,6 +167,7 @@ class Driver:
             rules = blame(kind, path, expected, actual, exercised, hint)
         else:
             rules = blame(kind, path, exp, act, exercised, hint)
+        self.failed = True
         raise ConformanceFailure(
             Mismatch(
                 family=self.family,
@@ -141,26 +210,108 @@ class Driver:
         return None
 
     def close(self) -> None:
-        if self.iut is not None:
-            self.iut.close()
-            self.iut = None
+        """Close the implementation's adapter. A failing ``close`` breaks the run like any
+        other call, unless the example already failed (that failure is what counts)."""
+        iut, self.iut = self.iut, None
+        try:
+            if iut is not None:
+                self.call("close", iut.close)
+        except IUTBroke:
+            if not self.failed:
+                raise
+        finally:
+            self.guard.uninstall()
 
 
-def _check_schema(kind: str, instance: Any) -> None:
-    """A malformed answer is an adapter error naming the field, not a conformance failure."""
-    from conformance.iut.schemas import problem
+def _origin(exc: BaseException) -> str:
+    """Where an exception of an in-process adapter was raised: `` (file:line in function)``."""
+    tb = exc.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    return f" ({code.co_filename}:{tb.tb_lineno} in {code.co_name})"
 
-    issue = problem(kind, instance)
-    if issue:
-        raise AdapterError(f"the implementation returned a malformed {kind}: {issue}")
+
+class IUTBroke(BaseException):  # noqa: N818 (a control signal, like KeyboardInterrupt)
+    """The implementation cannot be checked any further: its adapter broke the protocol,
+    raised, or did not answer in time. ``cause`` says why, with the program so far.
+
+    A ``BaseException`` on purpose: Hypothesis treats an ``Exception`` from a test as a
+    failure to shrink, and would replay the example against an implementation that no longer
+    answers (which ends in ``Flaky...`` errors that hide the cause); a ``BaseException`` stops
+    it at once. ``machine.run_family`` turns it into the family's ``error`` outcome."""
+
+    def __init__(self, cause: RunError) -> None:
+        super().__init__(cause.message)
+        self.cause = cause
+
+
+class CallTimedOut(Exception):
+    """Raised by ``CallGuard``'s alarm inside a call to an in-process adapter."""
+
+
+class CallGuard:
+    """Bounds each call to the implementation to ``timeout`` seconds with ``SIGALRM``.
+
+    An ``exec:`` child's calls are bounded by the subprocess adapter itself (its own message
+    is more precise, so this guard gives it ``GRACE`` seconds more); a Python adapter runs in
+    this process and can only be interrupted by a signal. Signals reach the main thread only:
+    elsewhere (or without ``setitimer``), or with no timeout, the guard does nothing."""
+
+    GRACE = 2.0
+
+    def __init__(self, timeout: float | None) -> None:
+        self.timeout = timeout
+        self.active = (
+            timeout is not None
+            and hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+        )
+        self._armed = self._installed = False
+        self._previous: Any = None
+
+    def install(self) -> None:
+        """Take over ``SIGALRM`` (until ``uninstall``; installing twice is harmless)."""
+        if self.active and not self._installed:
+            self._previous = signal.signal(signal.SIGALRM, self._alarm)
+            self._installed = True
+
+    def uninstall(self) -> None:
+        if self._installed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+            self._installed = False
+
+    def _alarm(self, signum: int, frame: Any) -> None:
+        if self._armed:
+            self._armed = False
+            raise CallTimedOut()
+
+    def __enter__(self) -> None:
+        if self.active:
+            assert self.timeout is not None
+            self._armed = True
+            signal.setitimer(signal.ITIMER_REAL, self.timeout + self.GRACE)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active:
+            self._armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def replay(
-    world: WorldSpec, operations: list[Operation], factory: AdapterFactory, family: str = "replay"
+    world: WorldSpec,
+    operations: list[Operation],
+    factory: AdapterFactory,
+    family: str = "replay",
+    timeout: float | None = None,
 ) -> Mismatch | None:
     """Run a recorded program (world and operations) against an implementation without
-    Hypothesis; return the first mismatch, or None when the implementation now agrees."""
-    engine = Driver(family, factory, FamilyStats(family))
+    Hypothesis; return the first mismatch, or None when the implementation agrees on the whole
+    program. ``IUTBroke`` when the implementation breaks on the way."""
+    engine = Driver(family, factory, FamilyStats(family), timeout)
     try:
         engine.start(world)
         for op in operations:

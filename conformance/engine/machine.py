@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import nullcontext
 
+from hypothesis import reporting
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from conformance.engine.compare import ConformanceFailure
-from conformance.engine.driver import Driver
+from conformance.engine.driver import Driver, IUTBroke
 from conformance.engine.families import Family
 from conformance.engine.minimize import minimize
 from conformance.engine.profiles import frozen_heap, no_local_constants, settings_for, shrink_budget
@@ -21,7 +23,7 @@ from conformance.engine.steps import Steps
 from conformance.engine.strategies import worlds
 from conformance.iut.adapter import AdapterFactory
 from conformance.reporting.progress import Progress
-from conformance.reporting.stats import FamilyStats
+from conformance.reporting.stats import FamilyStats, RunError
 from models.records import WorldSpec
 
 #: A step is one Hypothesis choice: the seed of a ``random.Random`` that draws the step's
@@ -39,9 +41,10 @@ def machine_for(
     capabilities: frozenset[str],
     stats: FamilyStats,
     progress: Progress | None = None,
+    timeout: float | None = None,
 ) -> type[RuleBasedStateMachine]:
     """A state machine class for one family against one implementation (``progress``, if
-    given, hears of every example as it starts)."""
+    given, hears of every example as it starts; ``timeout`` bounds each call to it)."""
     world_strategy = worlds(
         capabilities=capabilities,
         min_devices=family.min_devices,
@@ -53,7 +56,7 @@ def machine_for(
     class ConformanceMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            self.driver = Driver(family.name, factory, stats)
+            self.driver = Driver(family.name, factory, stats, timeout)
             self.steps = Steps(self.driver, kinds)
 
         @initialize(world=world_strategy)
@@ -78,6 +81,19 @@ def machine_for(
     return ConformanceMachine
 
 
+def _silent(message: object) -> None:
+    """A Hypothesis reporter that prints nothing."""
+
+
+class IUTError(Exception):
+    """A family stopped because the implementation broke (``cause`` says how); raised by
+    ``run_family`` for test runners, after the stats recorded it."""
+
+    def __init__(self, cause: RunError) -> None:
+        super().__init__(cause.message)
+        self.cause = cause
+
+
 def part_label(family: str, part: tuple[int, int] | None) -> str:
     """How a family's run, or part (i, n) of it, is named: ``broad``, ``broad-1of2``."""
     return family if part is None else f"{family}-{part[0] + 1}of{part[1]}"
@@ -92,19 +108,28 @@ def run_family(
     stats: FamilyStats | None = None,
     part: tuple[int, int] | None = None,
     progress: Progress | None = None,
+    timeout: float | None = None,
+    quiet: bool = False,
 ) -> FamilyStats:
-    """Run one family's property; return its stats. A conformance failure is recorded in
-    the stats (``outcome`` failed, ``mismatch`` the minimal program) and raised. The same
-    seed generates the same examples. ``part`` (i, n) runs the i-th of n parts of the
-    profile's examples, each with a seed of its own (so that workers can share a family).
-    ``progress`` writes a line now and then while the family runs."""
+    """Run one family's property; return its stats. The same seed generates the same
+    examples. ``part`` (i, n) runs the i-th of n parts of the profile's examples, each with a
+    seed of its own (so that workers can share a family). ``progress`` writes a line now and
+    then while the family runs; ``timeout`` bounds each call to the implementation; ``quiet``
+    keeps Hypothesis's own report of a failure (its steps and reproduction blob) unprinted.
+
+    How it ends is recorded in the stats and told by what it raises: a conformance failure
+    (``outcome`` failed, ``mismatch`` the minimal program) raises ``ConformanceFailure``; an
+    implementation that broke (``outcome`` error, ``error`` the cause) raises ``IUTError``;
+    an interruption (``outcome`` interrupted) lets ``KeyboardInterrupt`` through."""
     stats = stats or FamilyStats(family.name)
-    machine = machine_for(family, factory, capabilities, stats, progress)
+    stats.capabilities = capabilities
+    machine = machine_for(family, factory, capabilities, stats, progress, timeout)
     if seed is not None:
         machine = hypothesis_seed(seed if part is None else seed * 1000 + part[0])(machine)
     started = stats.started = time.perf_counter()
     try:
-        with shrink_budget(profile), no_local_constants(), frozen_heap():
+        silent = reporting.with_reporter(_silent) if quiet else nullcontext()
+        with silent, shrink_budget(profile), no_local_constants(), frozen_heap():
             parts = part[1] if part is not None else 1
             shape = settings_for(profile, parts, family.worlds_scale)
             if progress is not None:
@@ -112,15 +137,24 @@ def run_family(
             run_state_machine_as_test(machine, settings=shape)
     except ConformanceFailure as failure:
         failure.mismatch.seed = seed
-        failure.mismatch = minimize(failure.mismatch, factory)
+        if stats.found_size is not None:
+            failure.mismatch.sizes["found"] = stats.found_size
+        failure.mismatch = minimize(failure.mismatch, factory, timeout=timeout)
         failure.args = (failure.mismatch.describe(),)
         stats.outcome, stats.mismatch = "failed", failure.mismatch
         stats.message = str(failure).splitlines()[0]
         if seed is not None:
             failure.add_note(f"reproduce the whole run with: --offsync-seed {seed}")
         raise
-    except Exception as exc:
+    except IUTBroke as broke:
+        stats.outcome, stats.error, stats.message = "error", broke.cause, broke.cause.message
+        raise IUTError(broke.cause) from None
+    except KeyboardInterrupt:
+        stats.outcome, stats.message = "interrupted", "the run was interrupted"
+        raise
+    except Exception as exc:  # the engine itself, or Hypothesis, failed: say so
         stats.outcome, stats.message = "error", f"{type(exc).__name__}: {exc}"
+        stats.error = RunError(f"the engine failed: {type(exc).__name__}: {exc}")
         raise
     finally:
         stats.seconds += time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""A second shrinking pass over a failure Hypothesis has already shrunk.
+"""Shrinking passes over a failure Hypothesis has already shrunk.
 
 Hypothesis shrinks the choices that generated a program; when a step's choices pick from
 lists that depend on the state (the rows a device shows, say), deleting an earlier step
@@ -6,7 +6,9 @@ changes what later choices mean, and shrinking stalls. Here the program is concr
 operation names its rows), so deleting an operation leaves the others meaning the same:
 this pass deletes operations, then world entries (devices, views, shares, rows), replaying
 the program each time and keeping a deletion when the implementation still fails on the
-same rule. Deterministic, and bounded by a number of replays.
+same rule. Then, for people, ``reduce`` makes what is left plainer (a smaller world, the
+simplest values), kept on the same condition. Deterministic, and bounded by a number of
+replays.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from conformance.engine.driver import replay
+from conformance.engine.driver import IUTBroke, replay
+from conformance.engine.reduce import Change, value_changes, world_changes, world_entries
 from conformance.iut.adapter import AdapterFactory
 from conformance.reporting.counterexample import Mismatch
 from models.records import Operation, WorldSpec
+from models.world import InvalidWorld
 
-#: replays tried at most for one failure
+#: replays tried at most for one failure: deleting, then making plainer
 MAX_REPLAYS = 400
+REDUCE_REPLAYS = 300
 
 
 class _Budget:
@@ -30,41 +35,98 @@ class _Budget:
         self.left = replays
 
 
-def minimize(mismatch: Mismatch, factory: AdapterFactory, replays: int = MAX_REPLAYS) -> Mismatch:
-    """A smaller program failing on the same first rule (``mismatch`` itself if none)."""
-    budget = _Budget(replays)
-    best = mismatch
+def minimize(
+    mismatch: Mismatch,
+    factory: AdapterFactory,
+    replays: int = MAX_REPLAYS,
+    timeout: float | None = None,
+    reduce_replays: int = REDUCE_REPLAYS,
+) -> Mismatch:
+    """A smaller program failing on the same first rule (``mismatch`` itself if none);
+    ``timeout`` bounds each call to the implementation while replaying. The sizes along the
+    way (operations, world entries) are kept in ``sizes``: ``shrunk`` (by Hypothesis),
+    ``minimized`` (entries deleted), ``reduced`` (made plainer)."""
     rule = mismatch.rules[0]
+    sizes = {**mismatch.sizes, "shrunk": _size(mismatch)}
 
-    def attempt(world: WorldSpec, ops: list[Operation]) -> Mismatch | None:
+    def attempt(budget: _Budget, world: WorldSpec, ops: list[Operation]) -> Mismatch | None:
         if budget.left <= 0:
             return None
         budget.left -= 1
         try:
-            found = replay(world, ops, factory, mismatch.family)
-        except Exception:  # an adapter error is not the same failure
+            found = replay(world, ops, factory, mismatch.family, timeout)
+        except InvalidWorld:  # a smaller world that breaks WORLD-1: not a candidate
+            return None
+        except IUTBroke:  # the implementation breaking is not the same failure
             return None
         return found if found is not None and found.rules[0] == rule else None
 
+    deleting = _Budget(replays)
+    best = mismatch
     improved = True
-    while improved and budget.left > 0:
+    while improved and deleting.left > 0:
         improved = False
         # the failing step's successors never matter
         ops = best.operations[: best.failing_step + 1]
         for candidate in _without_each(ops):
-            found = attempt(best.world, candidate)
+            found = attempt(deleting, best.world, candidate)
             if found is not None:
                 best, improved = found, True
                 break
         if improved:
             continue
         for world, ops in _smaller_worlds(best.world, best.operations[: best.failing_step + 1]):
-            found = attempt(world, ops)
+            found = attempt(deleting, world, ops)
             if found is not None:
                 best, improved = found, True
                 break
+    sizes["minimized"] = _size(best)
+    plainer = _Budget(reduce_replays)
+    for changes in (world_changes, value_changes):
+        best = _sweep(best, changes, partial(attempt, plainer))
+    best.sizes = {**sizes, "reduced": _size(best)}
     best.seed = mismatch.seed
     return best
+
+
+def _size(mismatch: Mismatch) -> list[int]:
+    """[operations up to the failing one, world entries]."""
+    return [mismatch.failing_step + 1, world_entries(mismatch.world)]
+
+
+def _sweep(
+    best: Mismatch,
+    changes_of: Callable[[WorldSpec, list[Operation]], Any],
+    attempt: Callable[[WorldSpec, list[Operation]], Mismatch | None],
+) -> Mismatch:
+    """Try each change once, keeping those after which the failure stays; after a kept
+    change the list is drawn again from the smaller program (a change that failed is not
+    tried again: replays are deterministic)."""
+    failed: set[str] = set()
+    improved = True
+    while improved:
+        improved = False
+        ops = best.operations[: best.failing_step + 1]
+        for change in changes_of(best.world, ops):
+            key = _key(change)
+            if key in failed:
+                continue
+            candidate = change(best.world, ops)
+            if candidate is None:
+                continue
+            found = attempt(*candidate)
+            if found is None:
+                failed.add(key)
+                continue
+            best, improved = found, True
+            break
+    return best
+
+
+def _key(change: Change) -> str:
+    if isinstance(change, partial):
+        return f"{change.func.__name__}{sorted(change.keywords.items())!r}"
+    return getattr(change, "__name__", repr(change))
 
 
 def _without_each(ops: list[Operation]) -> list[list[Operation]]:

@@ -9,6 +9,7 @@ from typing import Any
 from conformance.engine.compare import ConformanceFailure
 from conformance.engine.families import FAMILY_BY_NAME
 from conformance.engine.machine import run_family
+from conformance.engine.reduce import all_values_simple
 from conformance.iut.adapter import AdapterFactory
 from conformance.reporting.stats import FamilyStats
 
@@ -29,6 +30,12 @@ class Kill:
     #: the whole run, shrinking included
     seconds: float = 0.0
     failure: str = ""
+    #: [operations, world entries] along the shrinking (see ``Mismatch.sizes``)
+    sizes: dict[str, list[int]] = field(default_factory=dict)
+    #: whether every value of the counterexample is its column's simplest
+    simple_values: bool = False
+    #: lines of the counterexample as told to people (at most 100 columns each)
+    text_lines: int = 0
 
     def names(self, rule: str) -> bool:
         return rule in self.rules
@@ -60,5 +67,8 @@ def try_to_kill(
             len(mismatch.operations),
             round(stats.seconds, 3),
             str(failure),
+            dict(mismatch.sizes),
+            all_values_simple(mismatch.world, mismatch.operations),
+            len(mismatch.describe("offsync replay REPORT RULE --iut IUT").splitlines()),
         )
     return Kill(family, False, seconds=round(stats.seconds, 3))

@@ -8,7 +8,7 @@ capability are reported ``not applicable``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from models.records import Observation, Operation, Result, WorldSpec
@@ -26,8 +26,29 @@ __all__ = [
 
 
 class AdapterError(Exception):
-    """The adapter broke the protocol (a crash, a malformed answer); not a conformance
-    failure of the implementation's behaviour. The message names what was wrong."""
+    """The adapter broke the protocol (a crash, a malformed answer, a timeout); not a
+    conformance failure of the implementation's behaviour. The message names what was wrong.
+
+    ``what`` is that message alone, ``method`` the protocol method that broke (``hello``,
+    ``setup``, ``apply``, ``observe``, ``close``) when known, ``stderr`` the last lines the
+    implementation wrote on its standard error, when it has one, and ``source`` what broke
+    (the child process, say); ``str()`` gives them all."""
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        method: str | None = None,
+        stderr: Sequence[str] = (),
+        source: str | None = None,
+    ) -> None:
+        self.what, self.method, self.stderr, self.source = what, method, list(stderr), source
+        message = what if method is None else f"method {method!r}: {what}"
+        if source is not None:
+            message = f"{source}: {message}"
+        if self.stderr:
+            message += "\n--- last lines of the child's stderr ---\n" + "\n".join(self.stderr)
+        super().__init__(message)
 
 
 @runtime_checkable

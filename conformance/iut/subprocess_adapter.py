@@ -13,12 +13,15 @@ nor one that stops writing can make a call wait longer than ``timeout``.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import json
 import os
 import select
 import shlex
+import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -34,6 +37,9 @@ STDERR_LINES: Final = 50
 #: how long ``close`` waits for the child's answer to ``close`` and then for it to exit
 CLOSE_GRACE: Final = 2.0
 _READ_CHUNK: Final = 1 << 16
+#: a response line longer than this is refused (a child that writes without end would
+#: otherwise fill the memory before the timeout): far above any observation of a small world
+MAX_LINE_BYTES: Final = 64 << 20
 _STDERR_LINE_LIMIT: Final = 2000
 _POLL_IN: Final = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 _POLL_OUT: Final = select.POLLOUT | select.POLLHUP | select.POLLERR
@@ -44,6 +50,27 @@ _ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, al
 
 def _dumps(message: Mapping[str, Any]) -> bytes:
     return (_ENCODER.encode(message) + "\n").encode("utf-8")
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """On Linux, a function for the child to call between fork and exec so that the kernel
+    kills it when the process that started it dies, however that dies (even SIGKILL, which
+    leaves no chance to clean up). None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+    pr_set_pdeathsig = 1
+
+    def die_with_parent() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the call: nobody will wait
+            os._exit(1)
+
+    return die_with_parent
 
 
 def _stderr_line(raw: bytes) -> str:
@@ -81,7 +108,7 @@ class SubprocessAdapter:
     ) -> None:
         argv = shlex.split(command) if isinstance(command, str) else list(command)
         if not argv:
-            raise AdapterError("subprocess adapter: empty command")
+            raise AdapterError("subprocess adapter: empty command", method="hello")
         self.command: tuple[str, ...] = tuple(argv)
         self.timeout = timeout
         self._next_id = 0
@@ -90,6 +117,8 @@ class SubprocessAdapter:
         self._closed = False
         self._stderr: deque[str] = deque(maxlen=STDERR_LINES)
         try:
+            # Its own process group, so that ``close`` ends whatever it started too, and a
+            # death signal, so that it ends with this process even when this one is killed.
             self._process: subprocess.Popen[bytes] = subprocess.Popen(
                 argv,
                 stdin=subprocess.PIPE,
@@ -98,9 +127,18 @@ class SubprocessAdapter:
                 bufsize=0,
                 env=env,
                 cwd=cwd,
+                start_new_session=True,
+                preexec_fn=_parent_death_signal(),
             )
+        except FileNotFoundError as exc:
+            raise AdapterError(
+                f"cannot start {shlex.join(argv)}: no such command ({exc.strerror})",
+                method="hello",
+            ) from exc
         except OSError as exc:
-            raise AdapterError(f"subprocess adapter: cannot start {argv!r}: {exc}") from exc
+            raise AdapterError(
+                f"cannot start {shlex.join(argv)}: {exc.strerror or exc}", method="hello"
+            ) from exc
         stdin, stdout, stderr = self._process.stdin, self._process.stdout, self._process.stderr
         assert stdin is not None and stdout is not None and stderr is not None
         self._in_fd = stdin.fileno()
@@ -159,14 +197,23 @@ class SubprocessAdapter:
         try:
             process.wait(timeout=CLOSE_GRACE if answered else 0.1)
         except subprocess.TimeoutExpired:
-            process.terminate()
+            self._signal_group(signal.SIGTERM)
             try:
                 process.wait(timeout=CLOSE_GRACE)
             except subprocess.TimeoutExpired:
-                process.kill()
+                self._signal_group(signal.SIGKILL)
                 process.wait()
+        # Whatever the child started in its group goes with it (a server it spawned, say).
+        self._signal_group(signal.SIGKILL)
         # The reader ends at the end of stderr; a grandchild may still hold the pipe open.
         self._stderr_thread.join(timeout=0.5)
+
+    def _signal_group(self, signum: int) -> None:
+        """Send ``signum`` to the child's process group (the child leads it)."""
+        try:
+            os.killpg(self._process.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def __enter__(self) -> SubprocessAdapter:
         return self
@@ -185,6 +232,11 @@ class SubprocessAdapter:
     def process(self) -> subprocess.Popen[bytes]:
         """The child process (its pipes belong to the adapter)."""
         return self._process
+
+    @property
+    def broken(self) -> str | None:
+        """Why the exchange broke (the adapter is unusable), or None while it works."""
+        return self._broken
 
     def stderr_tail(self) -> list[str]:
         """The last lines the child wrote on stderr (at most ``STDERR_LINES``)."""
@@ -242,9 +294,21 @@ class SubprocessAdapter:
         self._send(method, data, deadline, limit)
         line = self._receive_line(method, deadline, limit)
         try:
-            response = json.loads(line)
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise self._fail(
+                method,
+                f"the response is not valid UTF-8 (byte {line[exc.start]:#04x} at offset "
+                f"{exc.start}): {_short(line)}",
+            ) from None
+        try:
+            response = json.loads(text)
         except ValueError:
-            raise self._fail(method, f"the response is not JSON: {_short(line)}") from None
+            raise self._fail(
+                method,
+                f"the response is not JSON: {_short(line)} (stdout carries responses only; "
+                "write logs to stderr)",
+            ) from None
         if not isinstance(response, dict):
             raise self._fail(method, f"the response is not a JSON object: {_short(line)}")
         if response.get("id") != request_id or isinstance(response.get("id"), bool):
@@ -297,6 +361,12 @@ class SubprocessAdapter:
                 del buffer[: end + 1]
                 return line
             scanned = len(buffer)
+            if scanned > MAX_LINE_BYTES:
+                raise self._fail(
+                    method,
+                    f"the response line is longer than {MAX_LINE_BYTES} bytes without an end: "
+                    f"{_short(bytes(buffer[:200]))}",
+                )
             # Wait first: the answer is rarely there already, and a failed read costs more.
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not self._out_poll.poll(remaining * 1000):
@@ -315,11 +385,7 @@ class SubprocessAdapter:
     # --- errors -----------------------------------------------------------------------------
 
     def _error(self, method: str, what: str) -> AdapterError:
-        message = f"{self!r}: method {method!r}: {what}"
-        tail = self.stderr_tail()
-        if tail:
-            message += "\n--- last lines of the child's stderr ---\n" + "\n".join(tail)
-        return AdapterError(message)
+        return AdapterError(what, method=method, stderr=self.stderr_tail(), source=repr(self))
 
     def _fail(self, method: str, what: str) -> AdapterError:
         """A broken exchange: the adapter cannot be used any more."""

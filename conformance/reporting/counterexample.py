@@ -3,15 +3,14 @@ and the rules concerned; how it is told to a person."""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.reporting.narrative import MISSING, tell
 from models.records import Operation, WorldSpec
-from models.rules import RULES
 
-#: stands for a key one side of a comparison does not have
-MISSING = "<missing>"
+__all__ = ["MISSING", "Mismatch"]
 
 
 @dataclass
@@ -29,31 +28,24 @@ class Mismatch:
     actual: Any
     message: str = ""
     seed: int | None = None
+    #: [operations, world entries] along the way: ``found`` (the first failing example),
+    #: ``shrunk`` (by Hypothesis), ``minimized``, ``reduced`` (see ``engine.minimize``)
+    sizes: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
-    def describe(self) -> str:
-        op = (
-            "the setup (initial observation)"
-            if self.failing_step < 0
-            else f"step {self.failing_step + 1} of {len(self.operations)}: "
-            + json.dumps(self.operations[self.failing_step], sort_keys=True)
+    def describe(self, replay: str | None = None) -> str:
+        """The counterexample for a person: a sentence, the world as a short table, the
+        numbered operations, the difference, and ``replay`` (the command) when given."""
+        return tell(
+            family=self.family,
+            world=self.world,
+            operations=self.operations,
+            failing_step=self.failing_step,
+            rules=self.rules,
+            field=self.field,
+            expected=self.expected,
+            actual=self.actual,
+            replay=replay,
         )
-        rules = "; ".join(f"{r} ({RULES.get(r, '?')})" for r in self.rules)
-        lines = [
-            f"offsync conformance failure in family {self.family!r}",
-            f"  rule(s): {rules}",
-            f"  at {op}",
-            f"  field: {self.field}",
-            f"  expected (model): {_short(self.expected)}",
-            f"  actual (IUT):     {_short(self.actual)}",
-        ]
-        if self.message:
-            lines.append(f"  {self.message}")
-        lines.append("  minimal program:")
-        lines.append(f"    world: {json.dumps(self.world, sort_keys=True)}")
-        for i, op_ in enumerate(self.operations):
-            marker = ">>" if i == self.failing_step else "  "
-            lines.append(f"  {marker} {i + 1}. {json.dumps(op_, sort_keys=True)}")
-        return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,9 +59,5 @@ class Mismatch:
             "expected": self.expected,
             "actual": self.actual,
             "message": self.message,
+            "sizes": self.sizes,
         }
-
-
-def _short(value: Any, limit: int = 400) -> str:
-    text = value if value == MISSING else json.dumps(value, sort_keys=True)
-    return text if len(text) <= limit else text[:limit] + "..."

@@ -11,6 +11,50 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.reporting.counterexample import Mismatch
+from models.records import Operation, WorldSpec
+
+#: how a family's run (or part of it) ended: ``passed`` (ran to the end, nothing failed),
+#: ``failed`` (a counterexample), ``error`` (the implementation could not be checked any
+#: further: see ``RunError``), ``interrupted`` (the run was stopped while it ran),
+#: ``not_run`` (it was to run and never started)
+OUTCOMES = ("passed", "failed", "error", "interrupted", "not_run")
+#: which outcome a family's parts merge into: the worst
+_RANK = {"passed": 0, "not_run": 1, "interrupted": 2, "error": 3, "failed": 4}
+
+
+@dataclass
+class RunError:
+    """Why a family could not be checked to the end: one line saying what broke where, the
+    protocol method, the implementation's last stderr lines, and the program up to there
+    (the step index, -1 for the world's setup)."""
+
+    message: str
+    method: str | None = None
+    stderr: list[str] = field(default_factory=list)
+    step: int = -1
+    world: WorldSpec | None = None
+    operations: list[Operation] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "method": self.method,
+            "stderr": self.stderr,
+            "step": self.step,
+            "world": self.world,
+            "operations": self.operations,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunError:
+        return cls(
+            message=data["message"],
+            method=data.get("method"),
+            stderr=list(data.get("stderr", [])),
+            step=data.get("step", -1),
+            world=data.get("world"),
+            operations=list(data.get("operations", [])),
+        )
 
 
 @dataclass
@@ -24,11 +68,18 @@ class FamilyStats:
     seconds: float = 0.0
     #: rule ID -> number of steps (or setups) that exercised it
     hits: Counter[str] = field(default_factory=Counter)
-    outcome: str = "passed"  # passed | failed | error | skipped
+    outcome: str = "passed"  # one of OUTCOMES
     message: str = ""
     mismatch: Mismatch | None = None
+    #: why the family stopped, when its outcome is ``error``
+    error: RunError | None = None
+    #: the implementation's capabilities, as it declared them where the family ran (None:
+    #: it never started)
+    capabilities: frozenset[str] | None = None
     #: examples run and seconds spent when the first failure was seen (before shrinking)
     first_failure: tuple[int, float] | None = None
+    #: [operations, world entries] of the first failing example (before shrinking)
+    found_size: list[int] | None = None
     #: ``time.perf_counter()`` when the run started (not serialised)
     started: float = 0.0
 
@@ -39,10 +90,12 @@ class FamilyStats:
         self.rule_steps += other.rule_steps
         self.seconds += other.seconds
         self.hits.update(other.hits)
-        rank = {"passed": 0, "skipped": 0, "error": 1, "failed": 2}
-        if rank.get(other.outcome, 0) > rank.get(self.outcome, 0):
+        if self.capabilities is None:
+            self.capabilities = other.capabilities
+        if _RANK[other.outcome] > _RANK[self.outcome]:
             self.outcome, self.message = other.outcome, other.message
             self.mismatch, self.first_failure = other.mismatch, other.first_failure
+            self.error = other.error
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +109,8 @@ class FamilyStats:
             "message": self.message,
             "mismatch": self.mismatch.to_json() if self.mismatch else None,
             "first_failure": list(self.first_failure) if self.first_failure else None,
+            "error": self.error.to_json() if self.error else None,
+            "capabilities": sorted(self.capabilities) if self.capabilities is not None else None,
         }
 
     @classmethod
@@ -73,6 +128,7 @@ class FamilyStats:
                 actual=m["actual"],
                 message=m.get("message", ""),
                 seed=m.get("seed"),
+                sizes=m.get("sizes", {}),
             )
             if m
             else None
@@ -88,4 +144,8 @@ class FamilyStats:
             message=data.get("message", ""),
             mismatch=mismatch,
             first_failure=tuple(data["first_failure"]) if data.get("first_failure") else None,
+            error=RunError.from_json(data["error"]) if data.get("error") else None,
+            capabilities=(
+                frozenset(data["capabilities"]) if data.get("capabilities") is not None else None
+            ),
         )

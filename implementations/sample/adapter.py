@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -203,6 +206,26 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, a function for the server's process to call before it starts, so that the
+    kernel ends it when the process that started it dies, however that dies (SIGKILL leaves
+    no chance to stop it). None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent, pr_set_pdeathsig = os.getpid(), 1
+
+    def arm() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGKILL)  # nobody is left to wait for it
+        if os.getppid() != parent:  # the parent died before the call
+            os._exit(1)
+
+    return arm
+
+
 def _start_server(db: str = ":memory:", wait_s: float = 20.0) -> tuple[str, str]:
     """Start the server over the SQLite database ``db`` on a free loopback port (stopped when
     this process exits); its URL and admin token once it answers ``/health``."""
@@ -220,6 +243,7 @@ def _start_server(db: str = ":memory:", wait_s: float = 20.0) -> tuple[str, str]
             db,
         ],
         env={**os.environ, "SAMPLE_ADMIN_TOKEN": token},
+        preexec_fn=_die_with_parent(),
     )
     atexit.register(_stop, proc)
     url = f"http://127.0.0.1:{port}"

@@ -83,3 +83,49 @@ class ClientWinsOnly(ModelAdapter):
         assert world["conflict_policy"] == "client_wins", "a server_wins world was generated"
         assert not world["hierarchy"]["enabled"], "a hierarchy world was generated"
         super().setup(world)
+
+
+class _CountsApplies(ModelAdapter):
+    """Breaks on its ``AT``-th ``apply`` of a test case (the model answers the others)."""
+
+    AT = 15
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.applied = 0
+
+    def apply(self, op: Operation) -> Result:
+        self.applied += 1
+        if self.applied == self.AT:
+            self.fault()
+        return super().apply(op)
+
+    def fault(self) -> None:
+        raise NotImplementedError
+
+
+class HangsOnApply(_CountsApplies):
+    """An in-process adapter that never answers (a deadlock, say)."""
+
+    def fault(self) -> None:
+        import time
+
+        while True:
+            time.sleep(60)
+
+
+class RaisesOnApply(_CountsApplies):
+    """An in-process adapter whose code raises (a bug of the IUT's own, not of the rules)."""
+
+    def fault(self) -> None:
+        raise KeyError("row n7 not in the store")
+
+
+def raising_factory() -> ModelAdapter:
+    """A factory that cannot make an adapter (a licence server down, say)."""
+    raise ConnectionError("licence server unreachable")
+
+
+def not_an_adapter() -> object:
+    """A factory that returns something that is not an adapter."""
+    return {"setup": None}

@@ -8,10 +8,11 @@ import pytest
 from conformance.engine.compare import ConformanceFailure
 from conformance.engine.driver import replay
 from conformance.engine.families import FAMILIES, FAMILY_BY_NAME
-from conformance.engine.machine import run_family
-from conformance.iut.adapter import ALL_CAPABILITIES, AdapterError
+from conformance.engine.machine import IUTError, run_family
+from conformance.iut.adapter import ALL_CAPABILITIES
 from conformance.iut.model_adapter import ModelAdapter
 from conformance.reporting.report import build
+from conformance.reporting.stats import FamilyStats
 from models.rules import RULES
 from tests.engine.broken import (
     ClientWinsOnly,
@@ -76,9 +77,10 @@ def test_failure_message_names_rule_step_and_program() -> None:
             SEED,
         )
     text = str(caught.value)
-    assert "SYNC-3 (Edits during a cycle belong to the next one)" in text
-    assert "expected (model):" in text and "actual (IUT):" in text
-    assert "minimal program:" in text and "world:" in text
+    assert text.startswith("At step ")
+    assert "SYNC-3 (Edits during a cycle belong to the next one)" in " ".join(text.split())
+    assert "world: conflict policy" in text and "operations (" in text
+    assert "at /devices/" in text and "expected " in text and "actual " in text
     assert any("reproduce the whole run with: --offsync-seed" in n for n in caught.value.__notes__)
 
 
@@ -89,9 +91,14 @@ def test_same_seed_same_run() -> None:
     assert (a.examples, a.steps, a.hits) == (b.examples, b.steps, b.hits)
 
 
-def test_a_malformed_observation_is_an_adapter_error_naming_the_field() -> None:
-    with pytest.raises(AdapterError, match=r"observation at /devices/d\d+/pending: '0' is not of"):
-        run_family(FAMILY_BY_NAME["outbox"], MalformedObservation, ALL_CAPABILITIES, "dev", SEED)
+def test_a_malformed_observation_is_an_iut_error_naming_the_field() -> None:
+    stats = FamilyStats("outbox")
+    with pytest.raises(IUTError, match=r"observation at /devices/d\d+/pending: '0' is not of"):
+        run_family(
+            FAMILY_BY_NAME["outbox"], MalformedObservation, ALL_CAPABILITIES, "dev", SEED, stats
+        )
+    assert stats.outcome == "error" and stats.error is not None
+    assert stats.error.method == "observe" and stats.error.world is not None
 
 
 @pytest.mark.rule("CONFLICT-3", "SEC-5")

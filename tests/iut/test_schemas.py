@@ -94,10 +94,14 @@ def report(**rule_changes: Any) -> dict[str, Any]:
         "status": "failed",
         "exercised": 12,
         "counterexample": counterexample,
+        "error": None,
     }
     failed.update(rule_changes)
     return {
-        "format": "offsync-report/1",
+        "format": "offsync-report/2",
+        "verdict": "fail",
+        "complete": True,
+        "interrupted": None,
         "started": "2025-01-01T10:00:00Z",
         "finished": "2025-01-01T10:01:30Z",
         "duration_s": 90.5,
@@ -105,18 +109,20 @@ def report(**rule_changes: Any) -> dict[str, Any]:
         "profile": "quick",
         "seed": 7,
         "capabilities": ["hierarchy", "restart"],
-        "summary": {"passed": 1, "failed": 1, "not_applicable": 1, "not_exercised": 0},
+        "summary": {"passed": 1, "failed": 1, "error": 0, "not_applicable": 1,
+                    "not_exercised": 0},
         "rules": [
             failed,
             {"id": "SYNC-5", "title": "Idempotent upload", "family": "sync", "status": "passed",
-             "exercised": 40, "counterexample": None},
+             "exercised": 40, "counterexample": None, "error": None},
             {"id": "SEC-5", "title": "Hierarchy", "family": "security",
-             "status": "not_applicable", "exercised": 0, "counterexample": None},
+             "status": "not_applicable", "exercised": 0, "counterexample": None, "error": None},
         ],
         "families": [
             {"name": "stale", "outcome": "failed", "examples": 30, "steps": 412, "seconds": 3.5,
-             "message": "STALE-1 failed at step 4"},
-            {"name": "sync", "outcome": "passed", "examples": 50, "steps": 800, "seconds": 6.0},
+             "exercised": {"STALE-1": 12}, "message": "STALE-1 failed at step 4"},
+            {"name": "sync", "outcome": "passed", "examples": 50, "steps": 800, "seconds": 6.0,
+             "exercised": {"SYNC-5": 40}},
         ],
     }  # fmt: skip
 
@@ -379,14 +385,14 @@ def test_malformed_transport_messages_are_rejected() -> None:
 def test_report_with_a_bad_status_is_rejected() -> None:
     assert problem("report", report(status="passed?")) == (
         "report at /rules/0/status: 'passed?' is not one of "
-        "['passed', 'failed', 'not_applicable', 'not_exercised']"
+        "['passed', 'failed', 'error', 'not_applicable', 'not_exercised']"
     )
     assert "/rules/0/id" in (problem("report", report(id="stale-1")) or "")
     bad = report()
     bad["rules"][0]["counterexample"]["operations"][0] = {"kind": "create"}
     assert "/rules/0/counterexample/operations/0" in (problem("report", bad) or "")
     bad = report()
-    bad["format"] = "offsync-report/2"
+    bad["format"] = "offsync-report/1"
     assert "/format" in (problem("report", bad) or "")
     bad = report()
     del bad["families"][0]["message"], bad["rules"][0]["counterexample"]["message"]

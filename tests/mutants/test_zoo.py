@@ -12,7 +12,7 @@ from conformance.engine.driver import replay
 from conformance.engine.families import FAMILIES, FAMILY_BY_NAME
 from conformance.engine.machine import run_family
 from conformance.engine.strength import try_to_kill
-from conformance.iut.resolve import IUTSpecError, resolve
+from conformance.iut.resolve import IUTSpecError, load, resolve
 from implementations.mutants import MUTANT_BY_NAME, MUTANTS
 from implementations.sample.adapter import CAPABILITIES, factory
 from models.rules import RULES
@@ -57,7 +57,7 @@ def test_a_mutants_counterexample_replays_to_the_same_rule() -> None:
 
 
 def test_a_mutant_is_an_iut_by_name_and_an_unknown_name_is_refused() -> None:
-    iut = resolve("implementations.mutants:SYNC-8.restart-drops-batch")
-    assert iut.capabilities == CAPABILITIES
+    _, capabilities = resolve("implementations.mutants:SYNC-8.restart-drops-batch")
+    assert capabilities == CAPABILITIES
     with pytest.raises(IUTSpecError, match="the zoo has .*SYNC-8.restart-drops-batch"):
-        resolve("implementations.mutants:no-such-mutant")
+        load("implementations.mutants:no-such-mutant")

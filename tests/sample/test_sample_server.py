@@ -65,13 +65,15 @@ def app_client(service: Service) -> httpx.Client:
 
 
 @contextmanager
-def loaded_app() -> Iterator[tuple[httpx.Client, Service, dict[str, str]]]:
-    """A fresh server with ``WORLD`` loaded through its admin endpoint: a client of its HTTP
+def loaded_app(
+    world: dict[str, Any] = WORLD,
+) -> Iterator[tuple[httpx.Client, Service, dict[str, str]]]:
+    """A fresh server with ``world`` loaded through its admin endpoint: a client of its HTTP
     app, the service behind it and the devices' tokens; all closed afterwards."""
     service = Service()
     with app_client(service) as client:
         answer = client.post(
-            "/admin/world", json=copy.deepcopy(WORLD), headers={"Authorization": f"Bearer {ADMIN}"}
+            "/admin/world", json=copy.deepcopy(world), headers={"Authorization": f"Bearer {ADMIN}"}
         )
         assert answer.status_code == 200, answer.text
         yield client, service, answer.json()["tokens"]
@@ -141,7 +143,11 @@ def test_malformed_upload_names_the_field_and_writes_nothing(http: Any) -> None:
     )
     assert answer.status_code == 422
     assert answer.json()["field"] == "changes/0/base"
-    not_json = client.post("/users/ann/upload", content=b"{", headers=_auth(tokens["d1"]))
+    not_json = client.post(
+        "/users/ann/upload",
+        content=b"{",
+        headers={**_auth(tokens["d1"]), "content-type": "application/json"},
+    )
     assert not_json.status_code == 400
     assert service.server_rows() == before
 

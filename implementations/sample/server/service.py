@@ -10,7 +10,7 @@ from typing import Any
 from implementations.sample.server import security as sec
 from implementations.sample.server.ddl import ALL_TABLES, SERVER_DDL
 from implementations.sample.server.security import Security
-from implementations.sample.server.values import values_ok
+from implementations.sample.server.values import non_finite, schema_problem, values_ok
 
 PRIVS = ("create", "read", "write", "delete")
 SERVER_SOURCE = ""
@@ -27,6 +27,25 @@ def _refused(reason: str) -> Json:
 
 ACCEPTED: Json = {"status": "accepted"}
 
+#: what the server holds before any world is loaded: no table, module or view, so an event or
+#: a request before the first world is refused like one naming an unknown entry
+EMPTY_KV: Json = {
+    "tables": [],
+    "profile": {},
+    "app_modules": [],
+    "views": [],
+    "hierarchy": {"enabled": False, "depth": 1},
+    "conflict_policy": "client_wins",
+    "clock": 0,
+}
+
+
+def _dumps(value: Any) -> str:
+    """JSON text for the database. ``allow_nan=False``: a non-finite number is never stored
+    (values are checked before, see ``values.non_finite``; this is the last guard), since no
+    answer could carry it."""
+    return json.dumps(value, allow_nan=False)
+
 
 class Service:
     """The authority: one sqlite connection holding the whole server state."""
@@ -37,6 +56,9 @@ class Service:
     def __init__(self, path: str = ":memory:") -> None:
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.executescript(SERVER_DDL)
+        self.db.executemany(
+            "INSERT OR IGNORE INTO kv VALUES (?, ?)", [(k, _dumps(v)) for k, v in EMPTY_KV.items()]
+        )
         self.sec = self.security_class(self.db)
 
     # --- world --------------------------------------------------------------------------
@@ -47,7 +69,7 @@ class Service:
         )
 
     def _set_kv(self, key: str, value: Any) -> None:
-        self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, json.dumps(value)))
+        self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, _dumps(value)))
 
     def load_world(self, world: Json) -> dict[str, str]:
         """Reset and load a world; returns device id -> bearer token."""
@@ -114,7 +136,7 @@ class Service:
 
     def _insert_row(self, rid: str, table: str, owner: str, values: Json, source: str) -> None:
         self.db.execute(
-            "INSERT INTO rows VALUES (?, ?, ?, ?, 0)", (rid, table, owner, json.dumps(values))
+            "INSERT INTO rows VALUES (?, ?, ?, ?, 0)", (rid, table, owner, _dumps(values))
         )
         self._touch(rid, source)
 
@@ -243,7 +265,7 @@ class Service:
             found = self._row(rid)
             assert found is not None
             merged = {**found[2], **change["values"]}  # CONFLICT-2: the device's columns win
-            self.db.execute("UPDATE rows SET vals = ? WHERE id = ?", (json.dumps(merged), rid))
+            self.db.execute("UPDATE rows SET vals = ? WHERE id = ?", (_dumps(merged), rid))
             self._touch(rid, device)
 
     def _rejection(self, device: str, user: str, change: Json) -> str | None:
@@ -409,7 +431,7 @@ class Service:
             if not values_ok(self._columns(found[0]) or {}, values, complete=False):
                 return _refused("invalid")
             db.execute(
-                "UPDATE rows SET vals = ? WHERE id = ?", (json.dumps({**found[2], **values}), rid)
+                "UPDATE rows SET vals = ? WHERE id = ?", (_dumps({**found[2], **values}), rid)
             )
             self._touch(rid, SERVER_SOURCE)  # type: ignore[arg-type]
         else:
@@ -418,8 +440,21 @@ class Service:
 
 
 def _check_world(world: Json) -> None:
-    """WORLD-1 beyond the schema: unique ids, one root unit, known references, no cycle of
-    managers. The message names the entry."""
+    """WORLD-1 beyond the schema: no NaN or infinite number (the HTTP app refuses them in any
+    body; a world given in-process is checked here), column schemas that are JSON Schemas
+    (else the first value checked against one would fail), unique ids, one root unit, known
+    references, no cycle of managers. The message names the entry."""
+    bad = non_finite(world)
+    if bad is not None:
+        raise WorldError(f"invalid world: {bad} is not a finite number")
+    for t in world["tables"]:
+        for column, schema in t["columns"].items():
+            problem = schema_problem(schema)
+            if problem is not None:
+                raise WorldError(
+                    f"invalid world: column {column!r} of table {t['name']!r} has no valid "
+                    f"JSON Schema: {problem}"
+                )
     for key in ("business_units", "users", "roles", "rows", "devices", "views", "app_modules"):
         ids = [e["id"] for e in world[key]]
         if len(ids) != len(set(ids)):

@@ -1,0 +1,68 @@
+"""Readable counterexamples: the world reduced to what the failure needs, values made simple,
+each change kept only when the same rule still fails on replay."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.engine.compare import ConformanceFailure
+from conformance.engine.driver import replay
+from conformance.engine.families import FAMILY_BY_NAME
+from conformance.engine.machine import run_family
+from conformance.engine.reduce import (
+    all_values_simple,
+    is_simple,
+    simplest_values,
+    world_entries,
+)
+from conformance.iut.model_adapter import ModelAdapter
+from implementations.mutants import MUTANT_BY_NAME
+from implementations.sample.adapter import CAPABILITIES
+from models.rules import ALL_CAPABILITIES
+from tests.engine.broken import DropsEditsDuringCycle
+
+SEED = 20261125
+
+
+def test_simplest_values_follow_the_schema() -> None:
+    assert simplest_values({"type": "string", "minLength": 1, "maxLength": 40}) == ["a"]
+    assert simplest_values({"type": ["string", "null"], "maxLength": 40}) == [None, ""]
+    assert simplest_values({"type": "integer", "minimum": 5, "maximum": 9}) == [5]
+    assert simplest_values({"type": ["number", "null"], "minimum": 0}) == [None, 0]
+    assert simplest_values({"type": "boolean"}) == [False]
+    assert simplest_values({"enum": ["qualify", "develop"]}) == ["qualify", "develop"]
+    # a pattern the shortest string breaks leaves no simple string (the value stays)
+    assert simplest_values({"type": "string", "pattern": "^x+$"}) == []
+    assert is_simple({"type": "integer"}, 0) and not is_simple({"type": "integer"}, 7)
+    assert not is_simple({"type": "integer"}, False)  # a bool is not the integer 0
+
+
+def test_a_counterexample_is_reduced_to_what_it_needs_and_still_fails() -> None:
+    with pytest.raises(ConformanceFailure) as caught:
+        run_family(FAMILY_BY_NAME["outbox"], DropsEditsDuringCycle, ALL_CAPABILITIES, "ci", SEED)
+    mismatch = caught.value.mismatch
+    sizes = mismatch.sizes
+    assert set(sizes) == {"found", "shrunk", "minimized", "reduced"}
+    assert sizes["reduced"][1] < sizes["minimized"][1]  # the world got smaller
+    assert sizes["reduced"][1] == world_entries(mismatch.world)
+    world = mismatch.world
+    touched = {op["table"] for op in mismatch.operations if "table" in op}
+    assert {t["name"] for t in world["tables"]} <= touched | {r["table"] for r in world["rows"]}
+    for role in world["roles"]:  # privileges only on tables that are still there
+        assert set(role["privileges"]) <= {t["name"] for t in world["tables"]}
+    assert all_values_simple(world, mismatch.operations)
+    again = replay(world, mismatch.operations, DropsEditsDuringCycle)
+    assert again is not None and again.rules[0] == mismatch.rules[0] == "SYNC-3"
+    assert replay(world, mismatch.operations, ModelAdapter) is None
+
+
+def test_a_zoo_counterexample_fits_on_one_screen() -> None:
+    mutant = MUTANT_BY_NAME["SYNC-8.restart-drops-batch"]
+    with pytest.raises(ConformanceFailure) as caught:
+        run_family(FAMILY_BY_NAME[mutant.family], mutant.factory, CAPABILITIES, "ci", 5)
+    text = caught.value.mismatch.describe("offsync replay r/report.json SYNC-8 --iut x")
+    lines = text.splitlines()
+    assert lines[0].startswith("At step ") and "SYNC-8 (Restarts lose" in text
+    assert len(lines) <= 40 and max(len(line) for line in lines) <= 100, text
+    assert '{name: "a"}' in text or "{" not in text.split("operations")[1], text
+    assert lines[-1] == "replay: offsync replay r/report.json SYNC-8 --iut x"
