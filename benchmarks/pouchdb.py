@@ -78,8 +78,11 @@ def run(spec: str, profile: str, seed: int) -> dict[str, Any]:
             return _run(lambda: _Shared(child), child.capabilities, profile, seed)
         finally:
             child.close()
-    iut = resolve(spec)
-    return _run(iut.factory, iut.capabilities, profile, seed)
+    iut, capabilities = resolve(spec)
+    try:
+        return _run(iut.factory, capabilities, profile, seed)
+    finally:
+        iut.close()
 
 
 def _run(
