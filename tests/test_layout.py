@@ -55,6 +55,8 @@ def project_modules() -> dict[str, Path]:
     found: dict[str, Path] = {}
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
+            if "node_modules" in path.parts:  # the PouchDB implementation's npm packages
+                continue
             found[module_name(path)] = path
     return found
 
