@@ -165,6 +165,12 @@ def _difference(field: str, expected: Any, actual: Any) -> str:
         if what == "in_cycle":
             shown = "in a cycle" if actual is True else "not in a cycle"
             return f"{device} says it is {shown}; SPEC expects the opposite"
+        if what == "errors" and len(parts) >= 5:
+            number, key = int(parts[3]) + 1 if parts[3].isdigit() else parts[3], parts[4]
+            return (
+                f"{device}'s sync error {number} has {key} {value(actual)}; SPEC expects "
+                f"{value(expected)}"
+            )
         if what == "errors":
             return (
                 f"{device}'s sync errors are: {_errors(actual)}; SPEC expects: {_errors(expected)}"
@@ -194,13 +200,13 @@ def _difference(field: str, expected: Any, actual: Any) -> str:
                 return f"{device} shows {table} rows {value(actual, 60)}; SPEC expects none"
         if actual == MISSING:
             return f"{device} reports no {what}; SPEC expects {value(expected)}"
-    if parts[0] == "server" and len(parts) >= 3:
-        row = parts[2]
+    if parts[0] == "server" and len(parts) >= 2:
+        row = parts[1]
         if actual == MISSING:
             return f"the server does not hold row {row}, which SPEC expects it to hold"
         if expected == MISSING:
             return f"the server holds row {row}, which SPEC says it must not hold"
-        detail = "/".join(parts[3:]) or "row"
+        detail = "/".join(parts[2:]) or "row"
         return (
             f"the server holds {row}'s {detail} as {value(actual)}; SPEC expects {value(expected)}"
         )

@@ -247,3 +247,16 @@ def test_the_suite_gives_the_recorded_outcome(
     if recorded["outcome"] == "failed":
         assert stats.mismatch is not None
         assert stats.mismatch.rules[0] == recorded["rule"], found
+
+
+def test_the_expectations_file_lists_exactly_the_recorded_failures() -> None:
+    """``offsync-expect.toml`` (for ``offsync run --expect``) and ``expected.json`` agree:
+    the rules expected to fail are the recorded failures, each a finding."""
+    from conformance.ci import load_expectations
+
+    expected = load_expectations(PACKAGE / "offsync-expect.toml")
+    recorded = {r for r, s in EXPECTED["statuses"].items() if s == "failed"}
+    assert {r for r, e in expected.items() if e["status"] == "failed"} >= recorded
+    findings = (PACKAGE / "FINDINGS.md").read_text()
+    for rule in expected:
+        assert rule in findings

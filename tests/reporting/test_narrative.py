@@ -39,8 +39,12 @@ def test_the_sentence_says_what_happened_what_spec_expects_and_why() -> None:
         ("/devices/d0/errors", [{"table": "account", "row": "n1", "op": "create",
                                  "reason": "privilege"}], [],
          "d0's sync errors are: no errors; SPEC expects: create account n1: privilege"),
-        ("/server/rows/n1", {"table": "account"}, "<missing>",
+        ("/server/n1", {"table": "account"}, "<missing>",
          "the server does not hold row n1, which SPEC expects it to hold"),
+        ("/server/n1/values/name", "a", "b",
+         "the server holds n1's values/name as \"b\"; SPEC expects \"a\""),
+        ("/devices/d0/errors/0/reason", "not_found", "privilege",
+         "d0's sync error 1 has reason \"privilege\"; SPEC expects \"not_found\""),
     ]  # fmt: skip
     for field, expected, actual, words in cases:
         told = sentence(["SYNC-8", "SYNC-1"], field, expected, actual, OPS, 1)
