@@ -33,10 +33,9 @@ from conformance.engine.compare import ConformanceFailure
 from conformance.engine.families import FAMILIES
 from conformance.engine.machine import run_family
 from conformance.iut.adapter import AdapterFactory
-from conformance.iut.resolve import resolve
+from conformance.iut.resolve import SharedChild, resolve
 from conformance.iut.subprocess_adapter import SubprocessAdapter
 from conformance.reporting.stats import FamilyStats
-from models.records import Observation, Operation, Result, WorldSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 POUCHDB = f"exec:node {ROOT / 'implementations' / 'pouchdb' / 'iut.js'}"
@@ -50,32 +49,12 @@ IUTS = {
 }
 
 
-class _Shared:
-    """One child for every example (``setup`` resets it, as ``--iut exec:`` does), closed by
-    ``run`` itself: the PouchDB IUT writes its times when it exits."""
-
-    def __init__(self, child: SubprocessAdapter) -> None:
-        self.child, self.capabilities = child, child.capabilities
-
-    def setup(self, world: WorldSpec) -> None:
-        self.child.setup(world)
-
-    def apply(self, op: Operation) -> Result:
-        return self.child.apply(op)
-
-    def observe(self) -> Observation:
-        return self.child.observe()
-
-    def close(self) -> None:
-        pass
-
-
 def run(spec: str, profile: str, seed: int) -> dict[str, Any]:
     """Every family against one IUT; failures are counted, not raised."""
     if spec.startswith("exec:"):
         child = SubprocessAdapter(spec.removeprefix("exec:"), cwd=ROOT)
         try:
-            return _run(lambda: _Shared(child), child.capabilities, profile, seed)
+            return _run(lambda: SharedChild(child), child.capabilities, profile, seed)
         finally:
             child.close()
     iut, capabilities = resolve(spec)

@@ -41,7 +41,9 @@ def _read(path: Path) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not valid UTF-8 (byte at offset {exc.start})") from None
+        raise InputError(
+            f"{path} is not valid UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start})"
+        ) from None
     try:
         if path.suffix == ".toml":
             return tomllib.loads(text)
@@ -63,6 +65,23 @@ def load_expectations(path: Path) -> dict[str, dict[str, str]]:
     if unknown:
         raise InputError(f"{path}: no such rule(s) in this suite: {', '.join(unknown)}")
     return rules
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """A ``report.json``, checked against its schema and against the rule catalogue (every
+    rule it names, counterexamples included, must be one of this suite's)."""
+    report = _read(path)
+    issue = problem("report", report)
+    if issue is not None:
+        raise InputError(f"{path} is not an offsync report: {issue}")
+    named = {r["id"] for r in report["rules"]}
+    for rule in report["rules"]:
+        named.update(rule["counterexample"]["rules"] if rule["counterexample"] else ())
+    unknown = sorted(named - set(RULES))
+    if unknown:
+        raise InputError(f"{path} names rules this suite does not have: {', '.join(unknown)}")
+    loaded: dict[str, Any] = report
+    return loaded
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from conformance.ci import (
     InputError,
     corpus_entries,
     load_expectations,
+    load_report,
     parse_shard,
 )
 from conformance.engine.families import FAMILY_BY_NAME
@@ -233,41 +234,14 @@ def _importable_from_here() -> None:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from conformance.engine.driver import IUTBroke, replay
-    from conformance.iut.schemas import problem
     from models.rules import RULES
 
     _importable_from_here()
     path: Path = args.report
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"offsync replay: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
-        return USAGE
-    try:
-        report = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        print(
-            f"offsync replay: {path} is not valid UTF-8 (byte {data[exc.start]:#04x} at offset "
-            f"{exc.start})",
-            file=sys.stderr,
-        )
-        return USAGE
-    except json.JSONDecodeError as exc:
-        print(f"offsync replay: {path} is not JSON: {exc}", file=sys.stderr)
-        return USAGE
-    issue = problem("report", report)
-    if issue is not None:
-        print(f"offsync replay: {path} is not an offsync report: {issue}", file=sys.stderr)
-        return USAGE
-    named = {r["id"] for r in report["rules"]}
-    for r in report["rules"]:
-        named.update(r["counterexample"]["rules"] if r["counterexample"] else ())
-    unknown = sorted(named - set(RULES))
-    if unknown:
-        print(
-            f"offsync replay: {path} names rules this suite does not have: {', '.join(unknown)}",
-            file=sys.stderr,
-        )
+        report = load_report(path)
+    except InputError as exc:
+        print(f"offsync replay: {exc}", file=sys.stderr)
         return USAGE
     if args.rule and args.rule not in RULES:
         print(f"offsync replay: no rule {args.rule!r} in this suite", file=sys.stderr)
@@ -320,21 +294,13 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
-    from conformance.iut.schemas import problem
     from conformance.reporting.report import MergeError, merge, write
 
-    reports = []
-    for path in args.reports:
-        try:
-            report = json.loads(path.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            print(f"offsync merge: cannot read {path}: {exc}", file=sys.stderr)
-            return USAGE
-        issue = problem("report", report)
-        if issue is not None:
-            print(f"offsync merge: {path} is not an offsync report: {issue}", file=sys.stderr)
-            return USAGE
-        reports.append(report)
+    try:
+        reports = [load_report(path) for path in args.reports]
+    except InputError as exc:
+        print(f"offsync merge: {exc}", file=sys.stderr)
+        return USAGE
     out: Path = args.out or default_report_dir("merged")
     why = _writable(out)
     if why is not None:
@@ -373,15 +339,9 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
             print("offsync corpus add: name the report.json to take from", file=sys.stderr)
             return USAGE
         try:
-            report = json.loads(args.report.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            print(f"offsync corpus add: cannot read {args.report}: {exc}", file=sys.stderr)
-            return USAGE
-        from conformance.iut.schemas import problem
-
-        issue = problem("report", report)
-        if issue is not None:
-            print(f"offsync corpus add: {args.report} is not a report: {issue}", file=sys.stderr)
+            report = load_report(args.report)
+        except InputError as exc:
+            print(f"offsync corpus add: {exc}", file=sys.stderr)
             return USAGE
         written = save_to_corpus(directory, report)
         for path in written:

@@ -151,8 +151,10 @@ def resolve(spec: str | None, timeout: float = DEFAULT_TIMEOUT) -> tuple[IUT, fr
     return iut, hello(iut)
 
 
-class _SharedChild:
-    """One test case's view of the shared child (``setup`` resets it)."""
+class SharedChild:
+    """One test case's view of a child shared by many (``setup`` resets it; ``close`` leaves
+    it running): what ``exec:`` runs give each test case, and what tools that keep one child
+    for many examples can wrap it in."""
 
     def __init__(self, adapter: Adapter) -> None:
         self._adapter = adapter
@@ -205,7 +207,7 @@ class _PooledSubprocess:
             if not self._registered:
                 atexit.register(self.close)
                 self._registered = True
-        return _SharedChild(child)
+        return SharedChild(child)
 
     def close(self) -> None:
         if self._child is not None:

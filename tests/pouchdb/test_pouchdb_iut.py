@@ -27,6 +27,7 @@ from conformance.engine.compare import ConformanceFailure
 from conformance.engine.families import FAMILY_BY_NAME
 from conformance.engine.machine import run_family
 from conformance.iut.adapter import ALL_CAPABILITIES, AdapterError
+from conformance.iut.resolve import SharedChild
 from conformance.iut.subprocess_adapter import SubprocessAdapter
 from conformance.reporting.stats import FamilyStats
 from models.records import Observation, Operation, Result, WorldSpec
@@ -180,26 +181,6 @@ def test_stock_validation_turns_a_replicated_update_into_a_no_op(
 # --- the suite, budgeted, against the recorded outcomes -----------------------------------------
 
 
-class _Shared:
-    """One child for every example of a family: ``setup`` resets it (as ``--iut exec:`` does)."""
-
-    def __init__(self, child: SubprocessAdapter) -> None:
-        self.child = child
-        self.capabilities = child.capabilities
-
-    def setup(self, world: WorldSpec) -> None:
-        self.child.setup(world)
-
-    def apply(self, op: Operation) -> Result:
-        return self.child.apply(op)
-
-    def observe(self) -> Observation:
-        return self.child.observe()
-
-    def close(self) -> None:
-        pass
-
-
 def test_the_expectations_name_known_rules_and_every_failure_is_a_finding() -> None:
     assert EXPECTED["profile"] == "dev" and isinstance(EXPECTED["seed"], int)
     assert set(EXPECTED["families"]) == set(FAMILY_BY_NAME)
@@ -224,7 +205,7 @@ def run_recorded_family(
         try:
             run_family(
                 FAMILY_BY_NAME[family],
-                lambda: _Shared(child),
+                lambda: SharedChild(child),
                 child.capabilities,
                 profile,
                 seed,
