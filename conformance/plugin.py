@@ -189,6 +189,10 @@ class _Session:
         for name, value in report.user_properties:
             if name == STATS_PROPERTY and report.when == "call":
                 stats = FamilyStats.from_json(json.loads(str(value)))
+                if report.failed and stats.outcome == "passed":
+                    # the test failed where the stats say nothing did: never a pass
+                    lines = (report.longreprtext or "the test failed").strip().splitlines()
+                    stats.outcome, stats.message = "error", lines[-1] if lines else "failed"
                 self.parts[part] = stats
                 reporter = self.config.pluginmanager.get_plugin("terminalreporter")
                 if reporter is not None:  # the part's own figures, named as its test is

@@ -42,6 +42,8 @@ class Device:
     errors: list[SyncError] = field(default_factory=list)
     #: the rule IDs exercised since the owner of this set last cleared it.
     trace: set[str] = field(default_factory=set)
+    #: the server's restart count when the cycle under way started (FAULT-5)
+    restarts_seen: int = 0
 
     @classmethod
     def signed_in(

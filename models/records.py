@@ -29,7 +29,17 @@ CONFLICT_POLICIES: tuple[ConflictPolicy, ...] = ("client_wins", "server_wins")
 EditKind = Literal["create", "update", "delete"]
 
 #: Why a local operation, an uploaded change or an administrator event was refused.
-Reason = Literal["not_offline", "privilege", "conflict", "not_found", "invalid", "busy", "idle"]
+Reason = Literal[
+    "not_offline",
+    "privilege",
+    "conflict",
+    "not_found",
+    "invalid",
+    "busy",
+    "idle",
+    "network",
+    "crashed",
+]
 SYNC_REASONS: tuple[Reason, ...] = ("privilege", "conflict", "not_found", "invalid")
 
 JSON = Any  # a JSON value (column values are arbitrary JSON allowed by the column schema)
@@ -147,6 +157,8 @@ class Operation(TypedDict):
     manager: NotRequired[str | None]
     business_unit: NotRequired[str]
     owner: NotRequired[str]
+    #: a fault injected into a cycle step (FAULT-1 to FAULT-4): see START_FAULTS, END_FAULTS
+    fault: NotRequired[str]
 
 
 DEVICE_EDIT_KINDS = ("create", "update", "delete")
@@ -164,7 +176,16 @@ SERVER_KINDS = (
     "server_update",
     "server_delete",
 )
-OPERATION_KINDS = DEVICE_KINDS + SERVER_KINDS
+#: operations on the system itself, not on a device nor on the server's data (FAULT-5)
+SYSTEM_KINDS = ("server_restart",)
+OPERATION_KINDS = DEVICE_KINDS + SERVER_KINDS + SYSTEM_KINDS
+
+#: the faults a ``sync_start`` may carry: the upload lost before the server saw it, applied
+#: with its answer lost, or the server restarted while handling it (before committing)
+START_FAULTS = ("request_lost", "response_lost", "server_restart")
+#: the faults a ``sync_end`` may carry: the download lost or cut, the server restarted before
+#: answering, the app killed while storing the download
+END_FAULTS = ("download_lost", "server_restart", "crash")
 
 
 # --- results and observations -------------------------------------------------------------

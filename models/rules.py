@@ -45,6 +45,11 @@ RULES: dict[str, str] = {
     "EVENT-1": "Server-side events take effect on the server at once",
     "EVENT-2": "Bad events change nothing",
     "DEVICE-1": "Local checks and their order",
+    "FAULT-1": "A lost upload changes nothing",
+    "FAULT-2": "An upload applied without an answer is applied once",
+    "FAULT-3": "A lost download changes nothing on the device",
+    "FAULT-4": "An app killed while storing the download loses nothing",
+    "FAULT-5": "A server restart keeps what it committed",
 }
 
 
@@ -57,6 +62,9 @@ CAPABILITY_RULES: dict[str, tuple[str, ...]] = {
     "field_security": ("SEC-7",),
     "multiple_devices_per_user": (),
     "restart": ("SYNC-8",),
+    "faults": ("FAULT-1", "FAULT-2", "FAULT-3"),
+    "crash_faults": ("FAULT-4",),
+    "server_restart": ("FAULT-5",),
 }
 ALL_CAPABILITIES = frozenset(CAPABILITY_RULES)
 

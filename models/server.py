@@ -83,6 +83,8 @@ class Server:
     clock: int = 0
     #: op id -> the error it produced (None when it was applied): SYNC-5.
     applied: dict[str, SyncError | None] = field(default_factory=dict)
+    #: how often the server restarted (FAULT-5); it keeps everything else
+    restarts: int = 0
     #: the rule IDs exercised since the owner of this set last cleared it.
     trace: set[str] = field(default_factory=set)
 

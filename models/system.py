@@ -10,6 +10,7 @@ from models.records import (
     DEVICE_EDIT_KINDS,
     DEVICE_KINDS,
     SERVER_KINDS,
+    SYSTEM_KINDS,
     DeviceObservation,
     Observation,
     Operation,
@@ -21,7 +22,7 @@ from models.records import (
 )
 from models.security import can_create, row_rights
 from models.server import Server, refused
-from models.sync import end_cycle, restart, start_cycle
+from models.sync import end_cycle, restart, restart_server, start_cycle
 from models.world import World, build_world
 
 
@@ -78,15 +79,17 @@ class ModelSystem:
             if result["status"] == "accepted":
                 self._note_staleness()
             return result
+        if kind in SYSTEM_KINDS:
+            return restart_server(self.server)
         if kind not in DEVICE_KINDS:
             return refused("invalid")
         device = self.devices.get(op.get("device", ""))
         if device is None:
             return refused("invalid")
         if kind == "sync_start":
-            return start_cycle(device, self.server)
+            return start_cycle(device, self.server, op.get("fault"))
         if kind == "sync_end":
-            return end_cycle(device, self.server)
+            return end_cycle(device, self.server, op.get("fault"))
         if kind == "restart":
             return restart(device)
         live = self._live_decision(device, op) if kind in DEVICE_EDIT_KINDS else None

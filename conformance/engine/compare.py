@@ -9,6 +9,15 @@ from models.records import DEVICE_EDIT_KINDS, SERVER_KINDS
 
 _EDIT = DEVICE_EDIT_KINDS
 _EVENTS = SERVER_KINDS
+#: the rule a fault's difference concerns first, by (step, fault)
+_FAULT_RULES = {
+    ("sync_start", "request_lost"): ["FAULT-1"],
+    ("sync_start", "response_lost"): ["FAULT-2"],
+    ("sync_start", "server_restart"): ["FAULT-1", "FAULT-5"],
+    ("sync_end", "download_lost"): ["FAULT-3"],
+    ("sync_end", "server_restart"): ["FAULT-3", "FAULT-5"],
+    ("sync_end", "crash"): ["FAULT-4", "SYNC-8"],
+}
 _SECURITY = ("SEC-1", "SEC-2", "SEC-3", "SEC-4", "SEC-5", "SEC-7", "WORLD-2")
 
 
@@ -50,7 +59,11 @@ def _candidates(
     kind: str, where: str, expected: Any, actual: Any, exercised: tuple[str, ...]
 ) -> Candidates:
     """The rules a difference in ``where`` after an operation of ``kind`` concerns: those named
-    whatever happened, and those named only when the model exercised them in the step."""
+    whatever happened, and those named only when the model exercised them in the step. A
+    cycle step with a fault is ``sync_start:FAULT`` / ``sync_end:FAULT``."""
+    if ":" in kind or kind == "server_restart":  # whatever differs, the fault's rule first
+        step, _, fault = kind.partition(":")
+        return _FAULT_RULES.get((step, fault), ["FAULT-5"]), ["SYNC-8", "SYNC-5", "SYNC-1"]
     if where == "result":
         if kind == "read":
             return (["PROFILE-2"] if reason_of(expected) else ["SYNC-6"]), ["DEVICE-1"]

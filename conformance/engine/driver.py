@@ -64,6 +64,13 @@ class Driver:
         self.previous: dict[str, list[Snapshot]] = {}
         #: whether this example ended in a conformance failure (see ``close``)
         self.failed = False
+        #: operation ids of a batch whose upload failed (FAULT-1, FAULT-2), with the number
+        #: of server restarts up to it
+        self.in_doubt: dict[str, int] = {}
+        #: how often the server restarted in this example (FAULT-5)
+        self.server_restarts = 0
+        #: operation ids the server applied, with the number of its restarts before
+        self.sent: dict[str, int] = {}
 
     def call(self, method: str, function: Callable[..., T], *args: Any) -> T:
         """Call the implementation; anything that goes wrong there (an adapter error, an
@@ -78,7 +85,9 @@ class Driver:
             raise IUTBroke(
                 self.cause(method, f"no answer in {self.guard.timeout:g} s", method)
             ) from None
-        except Exception as exc:
+        except (KeyboardInterrupt, IUTBroke):
+            raise
+        except BaseException as exc:  # SystemExit and its kind from an adapter are breaks too
             where = _origin(exc)
             raise IUTBroke(
                 self.cause(method, f"{type(exc).__name__}: {exc}{where}", method)
@@ -131,6 +140,14 @@ class Driver:
         if op["kind"] == "sync_end" and device is not None and device.in_flight is not None:
             self.batch = list(device.in_flight)
             self.previous.setdefault(device.id, []).append(device.snapshot)
+        if op["kind"] == "server_restart" or op.get("fault") == "server_restart":
+            self.server_restarts += 1
+        if op["kind"] == "sync_start" and device and device.in_flight is None:
+            if "fault" in op:  # its upload failed: the device cannot know if the server has it
+                self.in_doubt.update((ch.op_id, self.server_restarts) for ch in device.outbox)
+            if op.get("fault") in (None, "response_lost"):  # the server applied it
+                for ch in device.outbox:
+                    self.sent.setdefault(ch.op_id, self.server_restarts)
         expected = self.model.apply(op)
         actual = self.call("apply", self.iut.apply, json.loads(json.dumps(op)))  # its own copy
         self.stats.steps += 1
@@ -157,7 +174,7 @@ class Driver:
             self.stats.first_failure = (self.stats.examples, round(elapsed, 3))
             self.stats.found_size = [len(self.ops), world_entries(self.world)]
         path, exp, act = found
-        kind = op["kind"] if op is not None else "setup"
+        kind = op_kind(op)
         parts = path.strip("/").split("/")
         if op is not None and parts[0] == "devices" and op.get("device") not in (None, parts[1]):
             kind = "server_update"  # for another device, the step was a server-side change
@@ -187,9 +204,12 @@ class Driver:
         """The rules a difference at ``path`` most likely breaks, from the model's state
         (``observed``: the implementation's observation, when the difference is in it)."""
         assert self.model is not None
-        kind = op["kind"] if op is not None else "setup"
+        kind = op_kind(op)
         parts = path.strip("/").split("/")
         device = parts[1] if parts[0] == "devices" and len(parts) >= 3 else ""
+        fault = self.explain_fault(op, kind)
+        if fault is not None:
+            return fault
         if kind in ("sync_end", "setup") and len(parts) >= 5 and parts[2] == "rows":
             return explain_row(self.model, device, parts[4])
         if kind == "sync_end" and len(parts) >= 3 and parts[2] == "pending":
@@ -209,6 +229,24 @@ class Driver:
                 return explain_edit(self.model, op, expected, actual, previous)
         return None
 
+    def explain_fault(self, op: Operation | None, kind: str) -> list[str] | None:
+        """After a fault, a cycle step that differs most likely broke the rule of the fault
+        (its batch uploaded again after a lost answer: FAULT-2; the server's record of
+        operation ids after it restarted: FAULT-5), before the generic rules."""
+        assert self.model is not None
+        if op is None or kind not in ("sync_start", "sync_end"):
+            return None
+        dev = self.model.devices.get(op.get("device", ""))
+        ids = {ch.op_id for ch in (dev.pending() if dev is not None else [])}
+        ids |= {ch.op_id for ch in self.batch} if kind == "sync_end" else set()
+        restarted = any(self.sent[i] < self.server_restarts for i in ids if i in self.sent)
+        doubted = any(i in self.in_doubt for i in ids)
+        if restarted and "SYNC-5" in self.model.last_rules:  # applied before the restart
+            return ["FAULT-5", "FAULT-2", "SYNC-5"] if doubted else ["FAULT-5", "SYNC-5"]
+        if doubted:
+            return ["FAULT-2", "SYNC-5"]
+        return None
+
     def close(self) -> None:
         """Close the implementation's adapter. A failing ``close`` breaks the run like any
         other call, unless the example already failed (that failure is what counts)."""
@@ -221,6 +259,14 @@ class Driver:
                 raise
         finally:
             self.guard.uninstall()
+
+
+def op_kind(op: Operation | None) -> str:
+    """An operation's kind as blame knows it: ``setup`` for none, ``sync_start:request_lost``
+    for a cycle step with a fault."""
+    if op is None:
+        return "setup"
+    return f"{op['kind']}:{op['fault']}" if "fault" in op else op["kind"]
 
 
 def _origin(exc: BaseException) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.records import SERVER_KINDS
+from models.records import END_FAULTS, SERVER_KINDS, START_FAULTS
 
 EDITS = ("create", "update", "delete")
 #: edits with a value outside the column's schema (WORLD-3); see conformance.engine.machine
@@ -15,6 +15,39 @@ CYCLE = ("sync_start", "sync_end")
 #: the server's state show on a device only after one)
 SYNC = "sync"
 DATA_EVENTS = ("server_create", "server_update", "server_delete")
+#: a cycle step with a fault (FAULT-1 to FAULT-4; which fault depends on the capabilities)
+FAULTY_START, FAULTY_END = "sync_start~", "sync_end~"
+#: what each fault needs the implementation to declare
+FAULT_CAPABILITY = {
+    "request_lost": "faults",
+    "response_lost": "faults",
+    "download_lost": "faults",
+    "crash": "crash_faults",
+    "server_restart": "server_restart",
+}
+
+
+def faults_for(kind: str, capabilities: frozenset[str]) -> tuple[str, ...]:
+    """The faults a faulty cycle step of ``kind`` may carry against these capabilities."""
+    every = START_FAULTS if kind == FAULTY_START else END_FAULTS
+    return tuple(f for f in every if FAULT_CAPABILITY[f] in capabilities)
+
+
+def kinds_for(kinds: tuple[str, ...], capabilities: frozenset[str]) -> tuple[str, ...]:
+    """A family's kinds without those the implementation cannot take (a restart without
+    ``restart``, a fault without its capability)."""
+    kept = []
+    for kind in kinds:
+        if kind == "restart" and "restart" not in capabilities:
+            continue
+        if kind == "server_restart" and "server_restart" not in capabilities:
+            continue
+        if kind in (FAULTY_START, FAULTY_END) and not faults_for(kind, capabilities):
+            continue
+        kept.append(kind)
+    return tuple(kept)
+
+
 PRIVILEGE_EVENTS = tuple(k for k in SERVER_KINDS if k not in DATA_EVENTS)
 
 
@@ -50,7 +83,9 @@ FAMILIES: tuple[Family, ...] = (
         + (SYNC,) * 3
         + ("restart",)
         + PRIVILEGE_EVENTS
-        + DATA_EVENTS,
+        + DATA_EVENTS
+        # faults at a low rate: the faults family draws them often
+        + (FAULTY_START, FAULTY_END),
     ),
     Family(
         "profile",
@@ -96,6 +131,20 @@ FAMILIES: tuple[Family, ...] = (
         + ("server_update",) * 2
         + ("server_delete", "reassign"),
         min_devices=2,
+    ),
+)
+
+FAMILIES += (
+    Family(
+        "faults",
+        "lost uploads and downloads, in-doubt answers, crashes and server restarts",
+        ("FAULT",),
+        EDITS * 2
+        + (SYNC,) * 2
+        + CYCLE
+        + (FAULTY_START,) * 3
+        + (FAULTY_END,) * 3
+        + ("server_restart", "restart", "server_update", "set_depth"),
     ),
 )
 

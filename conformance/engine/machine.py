@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 
 from conformance.engine.compare import ConformanceFailure
 from conformance.engine.driver import Driver, IUTBroke
-from conformance.engine.families import Family
+from conformance.engine.families import Family, kinds_for
 from conformance.engine.minimize import minimize
 from conformance.engine.profiles import frozen_heap, no_local_constants, settings_for, shrink_budget
 from conformance.engine.steps import Steps
@@ -51,13 +51,13 @@ def machine_for(
         device_tables_required=family.device_tables_required,
         depth_odds=family.depth_odds,
     )
-    kinds = tuple(k for k in family.kinds if k != "restart" or "restart" in capabilities)
+    kinds = kinds_for(family.kinds, capabilities)
 
     class ConformanceMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
             self.driver = Driver(family.name, factory, stats, timeout)
-            self.steps = Steps(self.driver, kinds)
+            self.steps = Steps(self.driver, kinds, capabilities)
 
         @initialize(world=world_strategy)
         def setup(self, world: WorldSpec) -> None:
@@ -127,6 +127,8 @@ def run_family(
     if seed is not None:
         machine = hypothesis_seed(seed if part is None else seed * 1000 + part[0])(machine)
     started = stats.started = time.perf_counter()
+    # not passed until it has run to its end: whatever escapes below leaves it an error
+    stats.outcome, stats.message = "error", "the family did not run to its end"
     try:
         silent = reporting.with_reporter(_silent) if quiet else nullcontext()
         with silent, shrink_budget(profile), no_local_constants(), frozen_heap():
@@ -152,10 +154,11 @@ def run_family(
     except KeyboardInterrupt:
         stats.outcome, stats.message = "interrupted", "the run was interrupted"
         raise
-    except Exception as exc:  # the engine itself, or Hypothesis, failed: say so
+    except BaseException as exc:  # the engine itself, or Hypothesis, failed: say so
         stats.outcome, stats.message = "error", f"{type(exc).__name__}: {exc}"
         stats.error = RunError(f"the engine failed: {type(exc).__name__}: {exc}")
         raise
     finally:
         stats.seconds += time.perf_counter() - started
+    stats.outcome, stats.message = "passed", ""
     return stats

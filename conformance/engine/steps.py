@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from conformance.engine.driver import Driver
-from conformance.engine.families import SYNC
+from conformance.engine.families import FAULTY_END, FAULTY_START, SYNC, faults_for
 from conformance.engine.strategies import (
     TABLE_BY_NAME,
     TABLE_NAMES,
@@ -47,8 +47,10 @@ class Steps:
     """Draws the operations of one example from the state of its ``driver``'s model, over
     the operation ``kinds`` of a family; numbers new rows and operation ids itself."""
 
-    def __init__(self, driver: Driver, kinds: tuple[str, ...]) -> None:
-        self.driver, self.kinds = driver, kinds
+    def __init__(
+        self, driver: Driver, kinds: tuple[str, ...], capabilities: frozenset[str] = frozenset()
+    ) -> None:
+        self.driver, self.kinds, self.capabilities = driver, kinds, capabilities
         self.counter = 0
 
     @property
@@ -80,6 +82,12 @@ class Steps:
         return [self.draw_operation(draw, kind, device)]
 
     def draw_operation(self, draw: Source, kind: str, device: str) -> Operation:
+        if kind in (FAULTY_START, FAULTY_END):  # a cycle step that a fault breaks
+            op = self._device_op(draw, kind.removesuffix("~"), device)
+            op["fault"] = pick(draw, faults_for(kind, self.capabilities))
+            return op
+        if kind == "server_restart":
+            return {"kind": "server_restart"}
         invalid = kind.endswith(INVALID_SUFFIX)
         kind = kind.removesuffix(INVALID_SUFFIX)
         if kind in ("create", "update", "delete", "read", "sync_start", "sync_end", "restart"):

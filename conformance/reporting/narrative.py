@@ -68,6 +68,13 @@ GLOSS: dict[str, str] = {
     "next sync",
     "EVENT-2": "an event naming something unknown is refused and changes nothing",
     "DEVICE-1": "local checks run in order: not_offline, not_found, invalid, privilege",
+    "FAULT-1": "a lost upload is refused network, applies nothing and leaves everything pending",
+    "FAULT-2": "an upload applied without an answer stays pending and the next cycle applies "
+    "none of it twice",
+    "FAULT-3": "a lost download leaves the device's cache, snapshot and errors as they were, "
+    "the batch pending",
+    "FAULT-4": "an app killed while storing the download restarts as it was before it",
+    "FAULT-5": "a server restart keeps every row, privilege and applied operation id",
 }
 
 _DEPTH = {
@@ -103,9 +110,12 @@ def operation(op: Operation) -> str:
     if "device" in op:
         parts.append(str(op["device"]))
     parts.append(kind)
-    for key in ("table", "row", "user", "role", "privilege", "depth", "business_unit"):
+    for key in ("table", "row", "user", "role", "privilege", "depth", "business_unit", "fault"):
         if key in op:
-            parts.append(f"{op[key]}" if key in ("table", "row") else f"{key}={op[key]}")
+            if key == "fault":
+                parts.append(f"[fault: {op[key]}]")
+            else:
+                parts.append(f"{op[key]}" if key in ("table", "row") else f"{key}={op[key]}")
     if "manager" in op:
         parts.append(f"manager={op['manager'] or '-'}")
     if "owner" in op:

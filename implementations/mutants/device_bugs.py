@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from implementations.sample.device.client import Device
+from implementations.sample.device.link import LinkDown
 from implementations.sample.device.store import DeviceStore
 
 Json = dict[str, Any]
@@ -138,3 +139,60 @@ class NewestFirst(DeviceStore):
 class RestartDropsBatch(DeviceStore):
     def return_batch(self) -> None:
         self.db.execute("DELETE FROM outbox WHERE in_flight = 1")  # bug: the batch is lost
+
+
+def _batch_ids(device: Device) -> list[str]:
+    return [ch["op_id"] for ch in device.store.pending()]
+
+
+def _drop(device: Device, op_ids: list[str]) -> None:
+    device.store.db.executemany("DELETE FROM outbox WHERE op_id = ?", [(o,) for o in op_ids])
+
+
+class LostUploadAcknowledged(Device):
+    def sync_start(self) -> Json:
+        batch = [] if self.store.get("in_cycle") else _batch_ids(self)
+        result = super().sync_start()
+        if result.get("reason") == "network":  # bug: a batch that went out is taken as received
+            _drop(self, batch)
+        return result
+
+
+class RetryUnderNewIds(Device):
+    def sync_start(self) -> Json:
+        result = super().sync_start()
+        if result.get("reason") == "network":  # bug: a failed upload is retried as new edits
+            self.store.db.execute("UPDATE outbox SET op_id = op_id || '-retry'")
+        return result
+
+
+class LostDownloadAcknowledges(Device):
+    def sync_end(self) -> Json:
+        batch = [ch["op_id"] for ch in self.store.pending(in_flight_only=True)]
+        result = super().sync_end()
+        if result.get("reason") == "network":  # bug: the ack went out, so the batch is done
+            _drop(self, batch)
+        return result
+
+
+class DownloadStoredInTwoSteps(Device):
+    def sync_end(self) -> Json:
+        if not self.store.get("in_cycle"):
+            return {"status": "refused", "reason": "idle"}
+        try:
+            outcomes = self.link.upload(self.store.pending(in_flight_only=True))
+            download = self.link.download()
+        except LinkDown:
+            self.abandon_cycle()
+            return {"status": "refused", "reason": "network"}
+        self.store.db.execute("BEGIN")  # bug: the rows and the acknowledgement are committed
+        self.store.put("errors", [o for o in outcomes if o is not None])
+        self.store.acknowledge()
+        self.store.put("in_cycle", False)
+        self.store.replace_cache(download["rows"])
+        self.store.db.execute("COMMIT")  # before the snapshot: a crash here keeps half
+        self.store.db.execute("BEGIN")
+        self.crash_point()
+        self.store.put("snapshot", download["snapshot"])
+        self.store.db.execute("COMMIT")
+        return {"status": "accepted"}

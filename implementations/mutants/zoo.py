@@ -229,6 +229,38 @@ MUTANTS: tuple[Mutant, ...] = (
         "validation",
         _device(dev.PrivilegeBeforeValues),
     ),
+    Mutant(
+        "FAULT-1.lost-upload-acknowledged",
+        "an upload that failed is taken as received: its batch leaves the outbox",
+        "faults",
+        _device(dev.LostUploadAcknowledged),
+    ),
+    Mutant(
+        "FAULT-2.retry-under-new-ids",
+        "a failed upload is retried under new operation ids (applied twice when it had "
+        "gone through)",
+        "faults",
+        _device(dev.RetryUnderNewIds),
+    ),
+    Mutant(
+        "FAULT-3.lost-download-acknowledges",
+        "a sync end whose download was lost acknowledges the batch anyway",
+        "faults",
+        _device(dev.LostDownloadAcknowledges),
+    ),
+    Mutant(
+        "FAULT-4.download-stored-in-two-steps",
+        "the rows and the acknowledgement are committed before the snapshot: an app killed "
+        "in between keeps half a download",
+        "faults",
+        _device(dev.DownloadStoredInTwoSteps),
+    ),
+    Mutant(
+        "FAULT-5.operation-log-in-memory",
+        "the record of applied operation ids is lost when the server restarts",
+        "faults",
+        _service(srv.OperationLogInMemory),
+    ),
 )
 
 MUTANT_BY_NAME = {m.name: m for m in MUTANTS}

@@ -24,7 +24,16 @@ from implementations.sample.device.store import DeviceStore
 from implementations.sample.server.service import Service
 
 CAPABILITIES = frozenset(
-    {"server_wins", "hierarchy", "field_security", "multiple_devices_per_user", "restart"}
+    {
+        "server_wins",
+        "hierarchy",
+        "field_security",
+        "multiple_devices_per_user",
+        "restart",
+        "faults",
+        "crash_faults",
+        "server_restart",
+    }
 )
 SERVER_KINDS = frozenset(
     {
@@ -121,9 +130,15 @@ class SampleAdapter:
             if self.service is not None:
                 return self.service.event(op)
             return self._admin("POST", "/admin/events", op)
+        if kind == "server_restart":
+            self._restart_server()
+            return {"status": "accepted"}
         device = self.devices.get(op.get("device", ""))
         if kind not in DEVICE_KINDS or device is None:
             return {"status": "refused", "reason": "invalid"}
+        fault = op.get("fault")
+        if fault is not None and kind in ("sync_start", "sync_end"):
+            return self._faulty_step(device, kind, fault)
         if kind == "sync_start":
             return device.sync_start()
         if kind == "sync_end":
@@ -131,6 +146,55 @@ class SampleAdapter:
         if kind == "restart":
             return self._restart(device).restart()
         return device.local(op)
+
+    def _faulty_step(self, device: Device, kind: str, fault: str) -> Any:
+        """A cycle step that a fault breaks (FAULT-1 to FAULT-5). The network's faults are
+        injected into the device's link (the request, or its answer, is dropped); a server
+        restart restarts the server and loses the request it was handling; a crash kills the
+        app while it stores the download."""
+        allowed = {
+            "sync_start": ("request_lost", "response_lost", "server_restart"),
+            "sync_end": ("download_lost", "server_restart", "crash"),
+        }
+        if fault not in allowed[kind]:
+            return {"status": "refused", "reason": "invalid"}
+        if fault == "crash":
+            return self._crash_while_storing(device)
+        if fault == "server_restart":
+            self._restart_server()
+            fault = "request_lost"  # it died before it committed or answered
+        elif fault == "download_lost":
+            fault = "response_lost"  # the acknowledgement and download never come back
+        device.link.fault = fault
+        try:
+            return device.sync_start() if kind == "sync_start" else device.sync_end()
+        finally:
+            device.link.fault = None  # a step refused before it called the server
+
+    def _crash_while_storing(self, device: Device) -> Any:
+        """FAULT-4: the app is killed in the middle of storing a download: what it had not
+        committed is gone (SQLite rolls it back), and the app starts again on its database."""
+
+        def killed() -> None:
+            raise _AppKilled
+
+        device.crash_point = killed  # type: ignore[method-assign]
+        try:
+            return device.sync_end()  # refused before it stored anything (idle)
+        except _AppKilled:
+            if device.store.db.in_transaction:
+                device.store.db.execute("ROLLBACK")
+            self._restart(device).restart()
+            return {"status": "refused", "reason": "crashed"}
+        finally:
+            del device.crash_point  # the instance's own; the class's does nothing
+
+    def _restart_server(self) -> None:
+        """FAULT-5: the server process ends and starts again on its database."""
+        if self.service is not None:
+            self.service.restart()
+        else:
+            self._admin("POST", "/admin/restart")
 
     def _restart(self, device: Device) -> Device:
         """The app process ends and starts again: only what the device's database holds
@@ -162,6 +226,10 @@ class SampleAdapter:
         if self.client is not None:
             self.client.close()
             self.client = None
+
+
+class _AppKilled(BaseException):  # noqa: N818 (not an error: the app's process ends)
+    """The app is killed: nothing after this runs in it."""
 
 
 def factory() -> Adapter:

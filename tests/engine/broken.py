@@ -129,3 +129,15 @@ def raising_factory() -> ModelAdapter:
 def not_an_adapter() -> object:
     """A factory that returns something that is not an adapter."""
     return {"setup": None}
+
+
+class _Killed(BaseException):  # noqa: N818 (like the sample's app being killed)
+    pass
+
+
+class RaisesBaseExceptionOnApply(_CountsApplies):
+    """An in-process adapter whose code raises a ``BaseException`` of its own (an app-kill
+    signal that escaped its handler): never a pass."""
+
+    def fault(self) -> None:
+        raise _Killed("the app was killed")

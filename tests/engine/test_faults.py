@@ -220,6 +220,7 @@ FACTORY_FAULTS = [
     ("tests.engine.broken:not_an_adapter", ["returned dict", "lacks setup/apply"]),
     ("tests.engine.broken:HangsOnApply", ["at operation 15", "no answer in 1 s"]),
     ("tests.engine.broken:RaisesOnApply", ["KeyError", "row n7 not in the store", "broken.py"]),
+    ("tests.engine.broken:RaisesBaseExceptionOnApply", ["_Killed", "the app was killed"]),
 ]
 
 

@@ -50,6 +50,9 @@ OPERATIONS: list[Operation] = [
      "values": {"subject": "visit", "done": False}},
     {"kind": "server_update", "row": "new1", "values": {"done": True}},
     {"kind": "server_delete", "row": "new1"},
+    {"kind": "server_restart"},
+    {"kind": "sync_start", "device": "bob-phone", "fault": "response_lost"},
+    {"kind": "sync_end", "device": "bob-phone", "fault": "crash"},
 ]  # fmt: skip
 
 

@@ -45,22 +45,26 @@ def test_sample_in_process_passes_every_family_under_dev() -> None:
     assert report["summary"]["passed"] >= 33
 
 
-@pytest.mark.rule("SYNC-5", "SYNC-8", "VALID-1")
-def test_sample_over_http_passes_the_outbox_and_validation_families() -> None:
-    assert_families_pass(http_factory, "outbox", "validation")
+@pytest.mark.rule("SYNC-5", "SYNC-8", "VALID-1", "FAULT-1", "FAULT-2", "FAULT-3", "FAULT-5")
+def test_sample_over_http_passes_the_outbox_validation_and_faults_families() -> None:
+    """Faults over HTTP: the request or the answer is dropped by the device's link; the
+    server restarts through /admin/restart."""
+    assert_families_pass(http_factory, "outbox", "validation", "faults")
 
 
-@pytest.mark.rule("SYNC-5", "VALID-1", "SEC-1", "STALE-1")
-def test_sample_through_its_http_app_in_process_passes_four_families() -> None:
+@pytest.mark.rule("SYNC-5", "VALID-1", "SEC-1", "STALE-1", "FAULT-4")
+def test_sample_through_its_http_app_in_process_passes_five_families() -> None:
     """Every call goes through routing, bearer tokens, body schemas and JSON both ways."""
-    assert_families_pass(asgi_factory, "outbox", "validation", "security", "staleness")
+    assert_families_pass(
+        asgi_factory, "outbox", "validation", "security", "staleness", "faults"
+    )
 
 
-@pytest.mark.rule("SYNC-8", "SYNC-5", "SYNC-6")
-def test_sample_on_device_files_passes_the_outbox_and_broad_families() -> None:
+@pytest.mark.rule("SYNC-8", "SYNC-5", "SYNC-6", "FAULT-4")
+def test_sample_on_device_files_passes_the_outbox_broad_and_faults_families() -> None:
     """Restarts here close each device's SQLite file and open it again: only what was
-    committed to the file survives."""
-    assert_families_pass(file_factory, "outbox", "broad")
+    committed to the file survives (an app killed while storing a download too)."""
+    assert_families_pass(file_factory, "outbox", "broad", "faults")
 
 
 @pytest.mark.rule("SYNC-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from implementations.sample.device.link import ServerLink
+from implementations.sample.device.link import LinkDown, ServerLink
 from implementations.sample.device.store import DeviceStore
 from implementations.sample.server.values import values_ok
 
@@ -124,32 +124,51 @@ class Device:
     def sync_start(self) -> Json:
         if self.store.get("in_cycle"):
             return _refused("busy")
+        # the batch is marked before it goes: a restart while it travels returns it (SYNC-8)
         self.store.db.execute("BEGIN")
         self.store.start_batch()
         self.store.put("in_cycle", True)
         self.store.db.execute("COMMIT")
-        self.link.upload(self.store.pending(in_flight_only=True))
+        try:
+            self.link.upload(self.store.pending(in_flight_only=True))
+        except LinkDown:  # FAULT-1/2: applied or not, it is uploaded again under its op ids
+            self.abandon_cycle()
+            return _refused("network")
         return {"status": "accepted"}
 
     def sync_end(self) -> Json:
         if not self.store.get("in_cycle"):
             return _refused("idle")
-        # the acknowledgement: re-sending the batch returns each op id's recorded outcome
-        outcomes = self.link.upload(self.store.pending(in_flight_only=True))
-        download = self.link.download()
+        try:
+            # the acknowledgement: re-sending the batch returns each op id's recorded outcome
+            outcomes = self.link.upload(self.store.pending(in_flight_only=True))
+            download = self.link.download()
+        except LinkDown:  # FAULT-3: nothing stored, the batch back in front
+            self.abandon_cycle()
+            return _refused("network")
+        # FAULT-4: stored all at once; a crash in the middle rolls it all back
         self.store.db.execute("BEGIN")
         self.store.put("errors", [o for o in outcomes if o is not None])
         self.store.acknowledge()
         self.store.put("in_cycle", False)
         self.store.replace_cache(download["rows"])
+        self.crash_point()
         self.store.put("snapshot", download["snapshot"])
         self.store.db.execute("COMMIT")
         return {"status": "accepted"}
 
-    def restart(self) -> Json:
-        """SYNC-8: keep everything; an abandoned batch returns to the front of the outbox."""
+    def crash_point(self) -> None:
+        """Where a test kills the app while it stores a download (FAULT-4): nothing here."""
+
+    def abandon_cycle(self) -> None:
+        """A cycle that cannot finish is left as a restart leaves it (SYNC-8): the batch back
+        at the front of the outbox, no cycle under way."""
         self.store.db.execute("BEGIN")
         self.store.return_batch()
         self.store.put("in_cycle", False)
         self.store.db.execute("COMMIT")
+
+    def restart(self) -> Json:
+        """SYNC-8: keep everything; an abandoned batch returns to the front of the outbox."""
+        self.abandon_cycle()
         return {"status": "accepted"}

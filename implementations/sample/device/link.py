@@ -14,7 +14,15 @@ from implementations.sample.server.service import Service
 Json = dict[str, Any]
 
 
+class LinkDown(ConnectionError):
+    """The network lost a request, or its answer: the device cannot know which."""
+
+
 class ServerLink(Protocol):
+    #: a fault the next call meets, then forgotten (the adapter injects it): "request_lost"
+    #: (the request never reaches the server) or "response_lost" (its answer never comes back)
+    fault: str | None
+
     def metadata(self) -> Json: ...
 
     def upload(self, changes: list[Json]) -> list[Json | None]: ...
@@ -22,20 +30,40 @@ class ServerLink(Protocol):
     def download(self) -> Json: ...
 
 
+def strike(link: ServerLink, sent: bool) -> None:
+    """Raise ``LinkDown`` where the fault the link was given strikes: before the request is
+    sent (``sent`` False) for a lost request, after it (``sent`` True) for a lost answer."""
+    fault = link.fault
+    if fault == ("response_lost" if sent else "request_lost"):
+        link.fault = None
+        raise LinkDown(f"{fault.replace('_', ' ')} (a fault the test injected)")
+
+
 class DirectLink:
     """Calls the service layer in-process."""
+
+    fault: str | None = None
 
     def __init__(self, service: Service, device: str, user: str) -> None:
         self.service, self.device, self.user = service, device, user
 
     def metadata(self) -> Json:
-        return self.service.metadata()
+        strike(self, sent=False)
+        found = self.service.metadata()
+        strike(self, sent=True)
+        return found
 
     def upload(self, changes: list[Json]) -> list[Json | None]:
-        return self.service.upload(self.device, self.user, changes)
+        strike(self, sent=False)
+        outcomes = self.service.upload(self.device, self.user, changes)
+        strike(self, sent=True)
+        return outcomes
 
     def download(self) -> Json:
-        return self.service.download(self.user)
+        strike(self, sent=False)
+        found = self.service.download(self.user)
+        strike(self, sent=True)
+        return found
 
 
 class ServerRefused(RuntimeError):
@@ -74,14 +102,23 @@ def batches(changes: list[Json], budget: int = MAX_BODY_BYTES // 2) -> Iterator[
 
 
 class HttpLink:
-    """Talks to the Starlette app with the device's bearer token."""
+    """Talks to the Starlette app with the device's bearer token. A request the network
+    loses (an injected fault, or a real transport error) raises ``LinkDown``."""
+
+    fault: str | None = None
 
     def __init__(self, client: httpx.Client, token: str, user: str) -> None:
         self.client, self.user = client, user
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def _call(self, method: str, path: str, body: Json | None = None) -> Any:
-        return answer(self.client.request(method, path, json=body, headers=self.headers))
+        strike(self, sent=False)  # dropped before it is sent
+        try:
+            response = self.client.request(method, path, json=body, headers=self.headers)
+        except httpx.TransportError as exc:
+            raise LinkDown(f"{method} {path}: {exc}") from exc
+        strike(self, sent=True)  # sent and handled; the answer dropped
+        return answer(response)
 
     def metadata(self) -> Json:
         return self._call("GET", "/metadata")  # type: ignore[no-any-return]

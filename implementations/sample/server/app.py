@@ -185,6 +185,15 @@ def build_app(service: Service, admin_token: str) -> Starlette:
         body = await _json_body(request, "event")
         return JSONResponse(await serve(service.event, body))
 
+    async def restart(request: Request) -> JSONResponse:
+        """FAULT-5: the service restarts: what it held in memory (its security rules' caches,
+        say) is gone, its database is opened again with everything committed."""
+        refusal = admin_refusal(request)
+        if refusal is not None:
+            return refusal
+        await serve(service.restart)
+        return JSONResponse({"ok": True})
+
     async def rows(request: Request) -> JSONResponse:
         refusal = admin_refusal(request)
         if refusal is not None:
@@ -201,6 +210,7 @@ def build_app(service: Service, admin_token: str) -> Starlette:
             Route("/admin/world", world, methods=["POST"]),
             Route("/admin/events", events, methods=["POST"]),
             Route("/admin/rows", rows),
+            Route("/admin/restart", restart, methods=["POST"]),
         ],
         exception_handlers={
             HTTPException: _http_error,

@@ -223,6 +223,14 @@ def _paths() -> Json:
                 "responses": _responses("ServerRows", ["401"], "the rows"),
             }
         },
+        "/admin/restart": {
+            "post": {
+                "summary": "restart the service (FAULT-5): its connection is closed and the "
+                "database opened again; everything committed stays",
+                "security": _ADMIN,
+                "responses": _responses("Health", ["401"], "restarted"),
+            }
+        },
     }
 
 

@@ -55,6 +55,7 @@ EVENT: dict[str, Any] = {
             f: _ID
             for f in ("user", "role", "table", "row", "owner", "business_unit", "device", "op_id")
         },
+        "fault": {"type": "string"},
         "privilege": {"enum": ["create", "read", "write", "delete"]},
         "depth": {"enum": ["none", "user", "business_unit", "parent_child", "organization"]},
         "rights": {"type": "array", "items": {"enum": ["read", "write", "delete"]}},

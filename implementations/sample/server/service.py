@@ -54,11 +54,24 @@ class Service:
     security_class: type[Security] = Security
 
     def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.executescript(SERVER_DDL)
         self.db.executemany(
             "INSERT OR IGNORE INTO kv VALUES (?, ?)", [(k, _dumps(v)) for k, v in EMPTY_KV.items()]
         )
+        self.sec = self.security_class(self.db)
+
+    def restart(self) -> None:
+        """FAULT-5: the server process ends and starts again: the connection is closed and
+        the database opened again; nothing kept in memory survives (the security rules are
+        built anew on it). A ``:memory:`` database is copied to the new connection first (as
+        a file would have kept it). Between calls no transaction is open to lose."""
+        fresh = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if self.path == ":memory:":
+            self.db.backup(fresh)
+        self.db.close()
+        self.db = fresh
         self.sec = self.security_class(self.db)
 
     # --- world --------------------------------------------------------------------------
