@@ -70,7 +70,7 @@ def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
     d, world, user = system.server.directory, system.world, dev.user
     readable = "read" in row_rights(world, d, user, server_row.table, row, server_row.owner)
     row_filter = world.profile.get(server_row.table, "all")
-    if readable and not passes_filter(d, user, row_filter, server_row.owner):
+    if readable and not passes_filter(world, d, user, row_filter, server_row.owner):
         return ["PROFILE-5"]
     return security_rules(system, user, row, "read")
 
