@@ -80,13 +80,9 @@ class Snapshot:
     team_rights: dict[str, dict[str, frozenset[RowRight]]] = field(default_factory=dict)
 
 
-def level_of(d: Directory, role: str, table: str, privilege: Privilege) -> int:
-    return _LEVEL[d.role_privileges[role].get((table, privilege), "none")]
-
-
 def teams_of(world: World, d: Directory, user: str) -> list[str]:
     """SEC-9: the owner teams ``user`` is a member of, in id order."""
-    return [t for t in sorted(world.owner_teams) if user in d.team_members[t]]
+    return sorted(t for t in world.owner_teams if user in d.team_members[t])
 
 
 def owner_bu(world: World, d: Directory, owner: str) -> str:
@@ -100,13 +96,36 @@ def grants(world: World, d: Directory, user: str, table: str, privilege: Privile
     role of their own (reaching from the user), one per role of each owner team they are a
     member of (reaching from the team), and for a team role with ``direct_basic`` inheritance
     also its privilege at User depth from the user."""
-    found = [(level_of(d, role, table, privilege), user) for role in sorted(d.user_roles[user])]
-    for team in teams_of(world, d, user):
-        for role in sorted(d.team_roles[team]):
-            level = level_of(d, role, table, privilege)
-            found.append((level, team))
-            if level >= USER_LEVEL and d.role_inheritance.get(role, "team") == "direct_basic":
-                found.append((USER_LEVEL, user))
+    return _grants(d, user, _team_roles(world, d, user), table, privilege)
+
+
+def _team_roles(world: World, d: Directory, user: str) -> list[tuple[str, str]]:
+    """(team, role) for each role of each owner team ``user`` is a member of (SEC-9)."""
+    return [
+        (team, role)
+        for team in world.owner_teams
+        if user in d.team_members[team]
+        for role in d.team_roles[team]
+    ]
+
+
+def _grants(
+    d: Directory,
+    user: str,
+    team_roles: list[tuple[str, str]],
+    table: str,
+    privilege: Privilege,
+) -> list[Grant]:
+    """``grants``, given the user's team roles (so that one evaluation finds them once)."""
+    key = (table, privilege)
+    found = [
+        (_LEVEL[d.role_privileges[role].get(key, "none")], user) for role in d.user_roles[user]
+    ]
+    for team, role in team_roles:
+        level = _LEVEL[d.role_privileges[role].get(key, "none")]
+        found.append((level, team))
+        if level >= USER_LEVEL and d.role_inheritance.get(role, "team") == "direct_basic":
+            found.append((USER_LEVEL, user))
     return found
 
 
@@ -189,12 +208,12 @@ def hierarchy_subjects(
     if owner in d.user_bu:
         found.append((owner, None))
     elif owner in world.owner_teams:
-        found.extend((m, None) for m in sorted(d.team_members[owner]))
+        found.extend((m, None) for m in d.team_members[owner])
     if row is not None:
-        found.extend((u, rights) for (r, u), rights in sorted(d.shares.items()) if r == row)
-        for (r, team), rights in sorted(d.team_shares.items()):
+        found.extend((u, rights) for (r, u), rights in d.shares.items() if r == row)
+        for (r, team), rights in d.team_shares.items():
             if r == row:
-                found.extend((m, rights) for m in sorted(d.team_members[team]))
+                found.extend((m, rights) for m in d.team_members[team])
     return found
 
 
@@ -224,7 +243,7 @@ def hierarchy_rights(
 def team_shared_rights(d: Directory, user: str, row: str | None) -> frozenset[RowRight] | None:
     """SEC-10: the rights shared on ``row`` with the teams ``user`` is a member of (None when
     no team of theirs has a share of it)."""
-    if row is None:
+    if row is None or not d.team_shares:
         return None
     found: set[RowRight] | None = None
     for (r, team), rights in d.team_shares.items():
@@ -250,9 +269,10 @@ def row_rights(
     shared = d.shares.get((row, user)) if row is not None else None
     team_shared = team_shared_rights(d, user, row)
     above, involved = hierarchy_rights(world, d, user, row, owner)
+    team_roles = _team_roles(world, d, user) if world.owner_teams else []
     rights: set[RowRight] = set()
     for right in world.rights:
-        found = grants(world, d, user, table, right)
+        found = _grants(d, user, team_roles, table, right)
         if why is not None:
             why.add("SEC-1")
             if len(found) > 1:

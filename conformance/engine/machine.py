@@ -23,6 +23,7 @@ from conformance.iut.adapter import AdapterFactory
 from conformance.reporting.progress import Progress
 from conformance.reporting.stats import FamilyStats
 from models.records import WorldSpec
+from models.rules import kinds_within
 
 #: A step is one Hypothesis choice: the seed of a ``random.Random`` that draws the step's
 #: kind, device, target and values from the model's current state. Choice by choice, a step
@@ -48,7 +49,7 @@ def machine_for(
         device_tables_required=family.device_tables_required,
         depth_odds=family.depth_odds,
     )
-    kinds = tuple(k for k in family.kinds if k != "restart" or "restart" in capabilities)
+    kinds = kinds_within(family.kinds, capabilities)  # restarts, team and position events
 
     class ConformanceMachine(RuleBasedStateMachine):
         def __init__(self) -> None:

@@ -27,7 +27,7 @@ from conformance.engine.strategies import (
 from models import ModelSystem
 from models.profile import device_tables
 from models.records import Operation, WorldSpec
-from models.security import manager_level
+from models.security import hierarchy_rights
 
 T = TypeVar("T")
 
@@ -128,24 +128,57 @@ class Steps:
         if kind == "create":
             op["row"] = self.fresh("n")
             op["values"] = pooled_row(draw, TABLE_BY_NAME[op["table"]])
+            owner = self.owner(draw, device)
+            if owner is not None:
+                op["owner"] = owner
         elif kind == "update":
             table = TABLE_BY_NAME[op["table"]]
             op["values"] = pooled_update(draw, table)
             if table["secured"] and index(draw, 2) == 0:  # a field-secured column (SEC-6, SEC-7)
                 column = pick(draw, table["secured"])
                 op["values"][column] = pick(draw, VALUE_POOLS[(table["name"], column)])
+        if kind in ("create", "update"):
+            self.aim_lookups(draw, device, op)
         op["op_id"] = self.fresh("op")
         return op
 
+    def owner(self, draw: Source, device: str) -> str | None:
+        """The owner a create names (SEC-9): mostly none (the creator), often an owner team
+        of the device's user, now and then any team (refused: not theirs, or an access team)."""
+        teams = self.spec.get("teams", [])
+        if not teams:
+            return None
+        user = self.model.devices[device].user
+        members = self.model.server.directory.team_members
+        mine = [t["id"] for t in teams if t["kind"] == "owner" and user in members[t["id"]]]
+        return pick(draw, [None, None, None, *mine * 3, *(t["id"] for t in teams)])
+
+    def aim_lookups(self, draw: Source, device: str, op: Operation) -> None:
+        """Each lookup of the table, one time in two, is set to a row: mostly one the device
+        shows in the target table (where the device decides Append To itself), else one of the
+        server's (the server decides), or cleared (SEC-11)."""
+        lookups = TABLE_BY_NAME[op["table"]]["lookups"]
+        if not lookups or index(draw, 2):
+            return
+        shown = self.model.devices[device].visible()
+        rows = self.model.server.rows
+        for column, target in sorted(lookups.items()):
+            here = [r for r in sorted(shown) if shown[r][0] == target]
+            there = [r for r in sorted(rows) if rows[r].table == target]
+            op["values"][column] = pick(draw, aimed(here, [*there, None]))
+
     def related(self, device: str, row: str) -> bool:
-        """Whether the device's user holds a share of ``row`` or manages its owner."""
+        """Whether the device's user holds a share of ``row`` (themselves or through a team),
+        is in the team that owns it, or is above one of its users in the hierarchy."""
         user, server_row = self.model.devices[device].user, self.model.server.rows.get(row)
-        d = self.model.server.directory
+        d, world = self.model.server.directory, self.model.world
         if server_row is None:
             return False
-        return (row, user) in d.shares or manager_level(
-            self.model.world, d, user, server_row.owner
-        ) is not None
+        if (row, user) in d.shares or user in d.team_members.get(server_row.owner, ()):
+            return True
+        if any(r == row and user in d.team_members[t] for r, t in d.team_shares):
+            return True
+        return hierarchy_rights(world, d, user, row, server_row.owner)[1]
 
     def _event(self, draw: Source, kind: str) -> Operation:
         rows = self.model.server.rows
@@ -160,4 +193,31 @@ class Steps:
         )
         if pending and index(draw, 3) < 2:  # two times in three
             targets = pending
-        return draw_event(draw, self.spec, kind, targets, table_of, lambda: self.fresh("s"))
+        op = draw_event(draw, self.spec, kind, targets, table_of, lambda: self.fresh("s"))
+        self.aim_event(draw, op, pending)
+        return op
+
+    def aim_event(self, draw: Source, op: Operation, pending: list[str]) -> None:
+        """Point some events where the security rules meet the devices: one time in three, a
+        role change or a membership names a device's user (or a member: a removal), and a
+        depth change takes Read away from a role of a user with a pending change on a row of
+        that table (who may still hold Write: SEC-12)."""
+        if index(draw, 3):
+            return
+        model, kind = self.model, op["kind"]
+        d = model.server.directory
+        holders = sorted({dev.user for dev in model.devices.values()})
+        if kind in ("assign_role", "remove_role", "add_member", "set_position"):
+            op["user"] = pick(draw, holders)
+        if kind == "remove_member" and any(d.team_members.values()):
+            team = pick(draw, sorted(t for t, m in d.team_members.items() if m))
+            op["team"], op["user"] = team, pick(draw, sorted(d.team_members[team]))
+        if kind == "set_depth" and pending:
+            rid = pick(draw, pending)
+            devices = model.devices.values()
+            editors = {dev.user for dev in devices if any(ch.row == rid for ch in dev.pending())}
+            row = model.server.rows[rid]
+            roles = sorted({r for u in editors for r in d.user_roles[u]})
+            if roles:
+                op["role"], op["table"] = pick(draw, roles), row.table
+                op["privilege"], op["depth"] = "read", "none"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from implementations.sample.server.security import LEVEL, USER, Security
+from implementations.sample.server.security import LEVEL, Security
 from implementations.sample.server.service import Service
 
 Json = dict[str, Any]
@@ -32,22 +32,26 @@ class FirstRoleWins(Security):
 
 
 class CreateNeedsWrite(Security):
-    def may_create(self, user: str, table: str) -> bool:
-        return self.depth(user, table, "write") >= USER  # bug: checks the wrong privilege
+    def may_create(self, user: str, table: str, owner: str | None = None) -> bool:
+        owner = user if owner is None else owner
+        # bug: checks the wrong privilege
+        own, teams = self.depth(user, table, "write"), self.team_grants(user, table, "write")
+        return self.may_own(user, owner) and self.by_roles(user, own, teams, owner)
 
 
 class SharingWithoutPrivilege(Security):
-    def by_relation(self, right: str, level: int, shared: set[str], above: int | None) -> bool:
+    def by_relation(
+        self, right: str, held: bool, shared: set[str], team_shared: set[str], above: set[str]
+    ) -> bool:
         if right in shared:
             return True  # bug: a share grants the right even without the privilege
-        return super().by_relation(right, level, shared, above)
+        return super().by_relation(right, held, shared, team_shared, above)
 
 
 class EveryManagerWrites(Security):
-    def by_relation(self, right: str, level: int, shared: set[str], above: int | None) -> bool:
-        if level >= USER and above is not None:
-            return True  # bug: every manager up the chain gets every right
-        return super().by_relation(right, level, shared, above)
+    def hierarchy_grant(self, levels: int) -> set[str]:
+        # bug: every manager up the chain gets every right
+        return {"read", "write", "delete", "append", "append_to"}
 
 
 class NoFieldSecurity(Security):

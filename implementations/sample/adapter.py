@@ -21,7 +21,16 @@ from implementations.sample.device.store import DeviceStore
 from implementations.sample.server.service import Service
 
 CAPABILITIES = frozenset(
-    {"server_wins", "hierarchy", "field_security", "multiple_devices_per_user", "restart"}
+    {
+        "server_wins",
+        "hierarchy",
+        "field_security",
+        "multiple_devices_per_user",
+        "restart",
+        "position_hierarchy",
+        "teams",
+        "append",
+    }
 )
 SERVER_KINDS = frozenset(
     {
@@ -36,6 +45,14 @@ SERVER_KINDS = frozenset(
         "server_create",
         "server_update",
         "server_delete",
+        "set_position",
+        "move_position",
+        "add_member",
+        "remove_member",
+        "assign_team_role",
+        "remove_team_role",
+        "share_team",
+        "unshare_team",
     }
 )
 DEVICE_KINDS = frozenset(
