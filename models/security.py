@@ -260,31 +260,44 @@ def row_rights(
     row: str | None,
     owner: str,
     why: set[str] | None = None,
+    only: tuple[RowRight, ...] | None = None,
 ) -> frozenset[RowRight]:
     """The rights ``user`` holds on one row now: SEC-1/SEC-2/SEC-9 by the grants that reach
     it, SEC-4/SEC-10 by sharing with the user or their teams, SEC-5/SEC-8 by the hierarchy
     (within its depth), each of the last two only where the user holds the privilege at User
     depth. ``row`` None asks about a new row of ``owner`` (nothing is shared on it yet).
-    ``why``, when given, collects the IDs of the rules that took part in the decision."""
+    ``why``, when given, collects the IDs of the rules that took part in the decision;
+    ``only``, when given, limits the question to those rights (the others are left out)."""
     shared = d.shares.get((row, user)) if row is not None else None
     team_shared = team_shared_rights(d, user, row)
     above, involved = hierarchy_rights(world, d, user, row, owner)
     team_roles = _team_roles(world, d, user) if world.owner_teams else []
+    if why is not None:
+        why.add("SEC-1")
+        if len(d.user_roles[user]) + len(team_roles) > 1:
+            why.add("SEC-2")
+        if shared is not None:
+            why.add("SEC-4")
+        if team_shared is not None:
+            why.add("SEC-10")
+        if involved:
+            why.add("SEC-8" if world.hierarchy_model == "position" else "SEC-5")
+        if team_roles or owner in world.owner_teams:
+            why.add("SEC-9")
+    # the role privilege maps, each with the principal it reaches rows from (``_grants``)
+    maps = [(d.role_privileges[role], user) for role in d.user_roles[user]]
+    direct: list[dict[tuple[str, Privilege], Depth]] = []
+    for team, role in team_roles:
+        maps.append((d.role_privileges[role], team))
+        if d.role_inheritance.get(role, "team") == "direct_basic":
+            direct.append(d.role_privileges[role])
     rights: set[RowRight] = set()
-    for right in world.rights:
-        found = _grants(d, user, team_roles, table, right)
-        if why is not None:
-            why.add("SEC-1")
-            if len(found) > 1:
-                why.add("SEC-2")
-            if shared is not None:
-                why.add("SEC-4")
-            if team_shared is not None:
-                why.add("SEC-10")
-            if involved:
-                why.add("SEC-8" if world.hierarchy_model == "position" else "SEC-5")
-            if owner in world.owner_teams or any(p != user for _, p in found):
-                why.add("SEC-9")
+    for right in world.rights if only is None else only:
+        key = (table, right)
+        found = [(_LEVEL[privs.get(key, "none")], principal) for privs, principal in maps]
+        found.extend(
+            (USER_LEVEL, user) for privs in direct if _LEVEL[privs.get(key, "none")] >= USER_LEVEL
+        )
         if any(reaches(world, d, level, principal, owner) for level, principal in found):
             rights.add(right)
         elif any(level >= USER_LEVEL for level, _ in found) and (

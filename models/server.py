@@ -36,6 +36,7 @@ from models.values import values_problem
 from models.world import World, manager_cycle, parent_cycle
 
 #: The source of a change: a device id, or SERVER_SOURCE for server-side edits.
+_READ: tuple[RowRight] = ("read",)
 SERVER_SOURCE = ""
 
 
@@ -150,9 +151,9 @@ class Server:
             row_filter = world.profile[r.table]
             if why is not None and row_filter != "all":
                 why.add("PROFILE-5")
-            if passes_filter(
-                world, self.directory, user, row_filter, r.owner
-            ) and "read" in row_rights(world, self.directory, user, r.table, rid, r.owner, why):
+            if passes_filter(world, self.directory, user, row_filter, r.owner) and row_rights(
+                world, self.directory, user, r.table, rid, r.owner, why, only=_READ
+            ):
                 ids.append(rid)
         return ids
 

@@ -18,10 +18,13 @@ from models.records import DEPTHS, Operation, RowRight
 from models.security import (
     Snapshot,
     can_create,
-    depth_covers,
-    manager_level,
+    grants,
+    hierarchy_rights,
+    lookups_set,
+    reaches,
     row_rights,
     secured_columns_denied,
+    team_shared_rights,
 )
 from models.server import Change
 
@@ -33,28 +36,84 @@ _REASON_RULES = {
 }
 
 
+def hierarchy_rule(system: ModelSystem) -> str:
+    """The hierarchy rule of the world's model: manager (SEC-5) or position (SEC-8)."""
+    return "SEC-8" if system.world.hierarchy_model == "position" else "SEC-5"
+
+
 def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -> list[str]:
     """The security rules deciding ``user``'s ``right`` on ``row``, the most specific first.
-    When the user's depth reaches the row, depth decides (SEC-1), or the deepest of several
-    roles' grants (SEC-2) when another role's would not reach it; otherwise a share (SEC-4)
-    or the manager hierarchy (SEC-5) is what could grant it, then depth (SEC-1)."""
+    When a role of the user's own reaches the row, depth decides (SEC-1), or the deepest of
+    several roles' grants (SEC-2) when another role's would not reach it; a team's role, or
+    the row's team owner, make it the teams' rule (SEC-9). Otherwise a share (SEC-4), a team's
+    share (SEC-10), the hierarchy (SEC-5, SEC-8) or a team's role (SEC-9) is what could grant
+    it, then depth (SEC-1). A write or delete held without Read is SEC-12's case."""
     server_row = system.server.rows.get(row)
     if server_row is None:
         return ["SEC-1", "SEC-2"]
-    world, d, owner = system.world, system.server.directory, server_row.owner
-    grants = [
-        DEPTHS.index(d.role_privileges[role].get((server_row.table, right), "none"))
+    world, d, owner, table = (
+        system.world,
+        system.server.directory,
+        server_row.owner,
+        server_row.table,
+    )
+    own = [
+        DEPTHS.index(d.role_privileges[role].get((table, right), "none"))
         for role in sorted(d.user_roles[user])
     ]
-    reach = [depth_covers(world, d, user, level, owner) for level in grants]
-    if any(reach):
-        return ["SEC-2", "SEC-1", "WORLD-2"] if not all(reach) else ["SEC-1", "WORLD-2"]
-    rules: list[str] = []
+    every = grants(world, d, user, table, right)
+    teams = every[len(own) :]  # the grants of team roles (SEC-9)
+    own_reach = [reaches(world, d, level, user, owner) for level in own]
+    team_reach = any(reaches(world, d, level, p, owner) for level, p in teams)
+    teamed = owner in world.owner_teams or any(level >= 1 for level, _ in teams)
+    write_only = right in ("write", "delete") and "read" not in row_rights(
+        world, d, user, table, row, owner
+    )
+    first = ["SEC-12"] if write_only else []
+    if any(own_reach):
+        rules = ["SEC-2", "SEC-1"] if not all(own_reach) else ["SEC-1"]
+        if owner in world.owner_teams:  # reached as a member of the owner team
+            rules = ["SEC-9", *rules]
+        return [*first, *rules, "WORLD-2"]
+    if team_reach:
+        return [*first, "SEC-9", "SEC-1", "WORLD-2"]
+    rules = []
     if right in d.shares.get((row, user), frozenset()):
         rules.append("SEC-4")
-    if manager_level(world, d, user, owner) is not None:
-        rules.append("SEC-5")
-    return [*rules, "SEC-1", "WORLD-2"]
+    if right in (team_shared_rights(d, user, row) or frozenset()):
+        rules.append("SEC-10")
+    if hierarchy_rights(world, d, user, row, owner)[1]:
+        rules.append(hierarchy_rule(system))
+    if teamed:
+        rules.append("SEC-9")
+    return [*first, *rules, "SEC-1", "WORLD-2"]
+
+
+def change_rules(system: ModelSystem, user: str, change: Change) -> list[str]:
+    """The security rules deciding whether the server's privileges allow a change now, the
+    most specific first: Create for its owner (SEC-3, SEC-9), the right it uses on its row
+    (``security_rules``), Append and Append To for the lookups it sets (SEC-11), field-level
+    security (SEC-7)."""
+    world, d = system.world, system.server.directory
+    lookups = bool(lookups_set(world, change.table, change.values))
+    if change.kind == "create":
+        owner = user if change.owner is None else change.owner
+        teamed = owner != user or any(
+            p != user for _, p in grants(world, d, user, change.table, "create")
+        )
+        create = ["SEC-9", "SEC-3"] if teamed else ["SEC-3"]
+        if not can_create(world, d, user, change.table, owner):
+            return [*create, "SEC-2" if len(d.user_roles[user]) > 1 else "SEC-1"]
+        return ["SEC-11", "SEC-7", *create] if lookups else ["SEC-7", *create]
+    right: RowRight = "write" if change.kind == "update" else "delete"
+    rules = security_rules(system, user, change.row, right)
+    server_row = system.server.rows.get(change.row)
+    held = server_row is not None and right in row_rights(
+        world, d, user, server_row.table, change.row, server_row.owner
+    )
+    if held and lookups:
+        return ["SEC-11", *rules]
+    return rules
 
 
 def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
@@ -72,6 +131,8 @@ def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
     row_filter = world.profile.get(server_row.table, "all")
     if readable and not passes_filter(world, d, user, row_filter, server_row.owner):
         return ["PROFILE-5"]
+    if not readable and "SEC-12" in system.last_rules and row in dev.cache:
+        return ["SEC-12", *security_rules(system, user, row, "read")]  # written, not readable
     return security_rules(system, user, row, "read")
 
 
@@ -103,11 +164,21 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
         updates = sum(ch.kind == "update" for ch in changes)
         if system.world.conflict_policy == "server_wins" and updates > 1:
             usual = ["CONFLICT-1", "SYNC-2", "VALID-1"]
+    edits = [ch for ch in changes if ch.kind != "create"]
+    if "SEC-12" in system.last_rules and edits:
+        # an update or delete applied for a user who may write (delete) it but not read it
+        row_left = system.server.rows.get(row)
+        if row_left is None or "read" not in row_rights(
+            system.world, system.server.directory, dev.user, row_left.table, row, row_left.owner
+        ):
+            return ["SEC-12", *usual]
     if changes[0].kind == "create":
+        security = change_rules(system, dev.user, changes[0])
+        if security[0] == "SEC-9":  # created for a team
+            return ["SEC-9", *usual, *security[1:]]
         return [*usual, "SEC-3"]
-    right: RowRight = "write" if changes[0].kind == "update" else "delete"
-    security = security_rules(system, dev.user, row, right)
-    if security[0] != "SEC-1":  # a share, a manager or several roles decide this right
+    security = change_rules(system, dev.user, changes[0])
+    if security[0] != "SEC-1":  # a share, a manager, a team, several roles decide this right
         return [security[0], *usual, *security[1:]]
     return [*usual, *security]
 
@@ -115,13 +186,8 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
 def _privilege_rejection(system: ModelSystem, user: str, change: Change) -> list[str]:
     """A change the model rejected for privileges and the implementation applied: a missing
     check (VALID-1) unless a specific security rule is involved."""
-    if change.kind == "create":
-        if not can_create(system.world, system.server.directory, user, change.table):
-            return ["VALID-1", "SEC-3"]
-        return ["SEC-7", "VALID-1"]
-    right: RowRight = "write" if change.kind == "update" else "delete"
-    rules = security_rules(system, user, change.row, right)
-    if rules[0] == "SEC-1":  # nothing specific about this row: the check itself is missing
+    rules = change_rules(system, user, change)
+    if rules[0] in ("SEC-1", "SEC-3"):  # nothing specific: the check itself is missing
         return ["VALID-1", *rules]
     return [rules[0], "VALID-1", *rules[1:]]
 
@@ -169,10 +235,10 @@ def explain_errors(
             return ["SYNC-5", "SYNC-2"]  # applied again when the batch was re-sent
         if reason == "privilege":
             user = system.devices[device].user
-            right: RowRight = "write" if a.get("op") == "update" else "delete"
-            if a.get("op") == "create":
+            change = next((c for c in batch if c.row == a.get("row")), None)
+            if change is None:
                 return ["SEC-3", "SEC-7"]
-            return security_rules(system, user, str(a.get("row")), right)
+            return change_rules(system, user, change)
     return ["VALID-2"]
 
 
@@ -181,13 +247,29 @@ def _key(error: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 
 def decision(snapshot: Snapshot, cached: bool, op: Operation) -> bool:
-    """Whether a privilege snapshot allows a local edit (STALE-1)."""
+    """Whether a privilege snapshot allows a local edit (STALE-1), Append aside: Create for
+    the owner it names (SEC-9), or the right it uses."""
+    table = op.get("table", "")
     if op["kind"] == "create":
-        return op.get("table") in snapshot.create_tables
+        owner = op.get("owner")
+        if owner is None or owner not in snapshot.team_create_tables:
+            return table in snapshot.create_tables
+        return table in snapshot.team_create_tables[owner]
     right = "write" if op["kind"] == "update" else "delete"
     if cached:
         return right in snapshot.row_rights.get(op.get("row", ""), frozenset())
-    return right in snapshot.own_rights.get(op.get("table", ""), frozenset())
+    return right in snapshot.own_rights.get(table, frozenset())
+
+
+def _basic_allowed(dev: Device, op: Operation) -> bool:
+    """Whether the device's snapshot allows an edit by its Create or the right it uses, that
+    is everything but Append and Append To (SEC-11)."""
+    table = op.get("table", "")
+    if op["kind"] == "create":
+        owner = op.get("owner")
+        return dev.may_create(table, owner if isinstance(owner, str) else None)
+    right: RowRight = "write" if op["kind"] == "update" else "delete"
+    return right in dev.rights(op.get("row", ""), table)
 
 
 def explain_edit(
@@ -229,17 +311,28 @@ def _edit_rules(
     if not exp_ok and not act_ok:  # refused both, for different reasons: the order of checks
         return ["DEVICE-1"]
     right: RowRight = "write" if op["kind"] == "update" else "delete"
+    world, table = system.world, op.get("table", "")
     # when the server would decide otherwise now, the device may have asked it (STALE-1), or
-    # computed the snapshot's rights wrongly: a share or a manager is then the suspect
+    # computed the snapshot's rights wrongly: a share, a team, a manager is then the suspect
     involved = (
         [] if op["kind"] == "create" else security_rules(system, dev.user, op.get("row", ""), right)
     )
-    special = [r for r in involved if r in ("SEC-4", "SEC-5")]
+    special = [r for r in involved if r in ("SEC-4", "SEC-5", "SEC-8", "SEC-9", "SEC-10")]
     if op["kind"] == "create":  # Create at User depth, from the deepest of several roles
         d = system.server.directory
-        first = [u["roles"] for u in system.world.spec["users"] if u["id"] == dev.user]
+        first = [u["roles"] for u in world.spec["users"] if u["id"] == dev.user]
         roles = max(len(d.user_roles[dev.user]), *(len(r) for r in first))
         special = ["SEC-3", "SEC-2" if roles > 1 else "SEC-1"]
+        team_grants = any(p != dev.user for _, p in grants(world, d, dev.user, table, "create"))
+        if op.get("owner") not in (None, dev.user) or team_grants:
+            special = ["SEC-9", *special]  # created for a team, or Create from a team's role
+    values = op.get("values") or {}
+    lookups = (
+        table in world.tables and isinstance(values, dict) and lookups_set(world, table, values)
+    )
+    # the snapshot allows the edit's Create or right: Append or Append To decided it (SEC-11)
+    if lookups and _basic_allowed(dev, op):
+        special = ["SEC-11", *special]
     cached = op.get("row", "") in dev.cache
     # the decision of a snapshot an earlier sync replaced
     earlier = any(decision(old, cached, op) == act_ok != exp_ok for old in previous)
@@ -249,8 +342,8 @@ def _edit_rules(
         return ["STALE-1", "STALE-3", *special]  # decided by what the server says now
     if earlier:
         return ["STALE-4", "STALE-1"]
-    if op["kind"] == "create":
-        return special
+    if op["kind"] == "create" or special[:1] == ["SEC-11"]:
+        return [*special, *(r for r in involved if r not in special)]
     return [*involved, "STALE-1"]
 
 

@@ -13,6 +13,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 DEPTH_ORDER = ("none", "user", "business_unit", "parent_child", "organization")
 LEVEL = {d: i for i, d in enumerate(DEPTH_ORDER)}
@@ -29,6 +34,28 @@ class Security:
         self.db = db
         #: the world's fixed settings, read once per world (``forget`` when one is loaded)
         self._settings: tuple[bool, int, str, bool, bool] | None = None
+        #: answers of the queries below, while a request is handled (``remembering``)
+        self._memo: dict[tuple[Any, ...], Any] | None = None
+
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Within one download or upload, who holds which role, who is in which team, unit
+        or position does not change: the queries about them are answered once."""
+        outer = self._memo
+        if outer is None:
+            self._memo = {}
+        try:
+            yield
+        finally:
+            if outer is None:
+                self._memo = None
+
+    def _once(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        if self._memo is None:
+            return compute()
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     # --- the world's switches -------------------------------------------------------------
 
@@ -74,11 +101,15 @@ class Security:
 
     def unit_of(self, principal: str) -> str:
         """The business unit of a user, or of a team (a team-owned row's: WORLD-2)."""
-        found = self.db.execute(
-            "SELECT unit FROM users WHERE id = ? UNION ALL SELECT unit FROM teams WHERE id = ?",
-            (principal, principal),
-        ).fetchone()
-        return str(found[0])
+
+        def query() -> str:
+            found = self.db.execute(
+                "SELECT unit FROM users WHERE id = ? UNION ALL SELECT unit FROM teams WHERE id = ?",
+                (principal, principal),
+            ).fetchone()
+            return str(found[0])
+
+        return self._once(("unit", principal), query)
 
     def is_user(self, principal: str) -> bool:
         return (
@@ -102,12 +133,16 @@ class Security:
         """SEC-9: whether ``team`` is an owner team and ``user`` a member of it."""
         if not self.has_teams():
             return False
-        found = self.db.execute(
-            "SELECT 1 FROM teams t JOIN team_members m ON m.team = t.id"
-            " WHERE t.id = ? AND t.kind = 'owner' AND m.user = ?",
-            (team, user),
-        )
-        return found.fetchone() is not None
+
+        def query() -> bool:
+            found = self.db.execute(
+                "SELECT 1 FROM teams t JOIN team_members m ON m.team = t.id"
+                " WHERE t.id = ? AND t.kind = 'owner' AND m.user = ?",
+                (team, user),
+            )
+            return found.fetchone() is not None
+
+        return self._once(("in_owner_team", team, user), query)
 
     def member(self, team: str, user: str) -> bool:
         found = self.db.execute(
@@ -131,29 +166,37 @@ class Security:
 
     def grants(self, user: str, table: str, privilege: str) -> list[int]:
         """The depth each of the user's own roles grants for one privilege on one table."""
-        found = self.db.execute(
-            "SELECT rp.depth FROM user_roles ur JOIN role_privileges rp ON rp.role = ur.role"
-            " WHERE ur.user = ? AND rp.tbl = ? AND rp.privilege = ? ORDER BY ur.role",
-            (user, table, privilege),
-        ).fetchall()
-        return [LEVEL[d] for (d,) in found]
+
+        def query() -> list[int]:
+            found = self.db.execute(
+                "SELECT rp.depth FROM user_roles ur JOIN role_privileges rp ON rp.role = ur.role"
+                " WHERE ur.user = ? AND rp.tbl = ? AND rp.privilege = ? ORDER BY ur.role",
+                (user, table, privilege),
+            ).fetchall()
+            return [LEVEL[d] for (d,) in found]
+
+        return list(self._once(("grants", user, table, privilege), query))
 
     def team_grants(self, user: str, table: str, privilege: str) -> list[tuple[str, int, str]]:
         """SEC-9: (team, depth, member's privilege inheritance) of each role of each owner team
         the user is a member of, for one privilege on one table."""
         if not self.has_teams():
             return []
-        found = self.db.execute(
-            "SELECT t.id, rp.depth, COALESCE(ri.inheritance, 'team') FROM teams t"
-            " JOIN team_members m ON m.team = t.id"
-            " JOIN team_roles tr ON tr.team = t.id"
-            " JOIN role_privileges rp ON rp.role = tr.role"
-            " LEFT JOIN role_inheritance ri ON ri.role = tr.role"
-            " WHERE m.user = ? AND t.kind = 'owner' AND rp.tbl = ? AND rp.privilege = ?"
-            " ORDER BY t.id, tr.role",
-            (user, table, privilege),
-        ).fetchall()
-        return [(team, LEVEL[d], inheritance) for team, d, inheritance in found]
+
+        def query() -> list[tuple[str, int, str]]:
+            found = self.db.execute(
+                "SELECT t.id, rp.depth, COALESCE(ri.inheritance, 'team') FROM teams t"
+                " JOIN team_members m ON m.team = t.id"
+                " JOIN team_roles tr ON tr.team = t.id"
+                " JOIN role_privileges rp ON rp.role = tr.role"
+                " LEFT JOIN role_inheritance ri ON ri.role = tr.role"
+                " WHERE m.user = ? AND t.kind = 'owner' AND rp.tbl = ? AND rp.privilege = ?"
+                " ORDER BY t.id, tr.role",
+                (user, table, privilege),
+            ).fetchall()
+            return [(team, LEVEL[d], inheritance) for team, d, inheritance in found]
+
+        return list(self._once(("team_grants", user, table, privilege), query))
 
     def holds(self, own: int, team_grants: list[tuple[str, int, str]]) -> bool:
         """The privilege check that sharing and the hierarchy need (SEC-4, SEC-5, SEC-8,
@@ -168,6 +211,9 @@ class Security:
 
     def below(self, unit: str) -> set[str]:
         """A unit and every unit under it."""
+        return set(self._once(("below", unit), lambda: self._below(unit)))
+
+    def _below(self, unit: str) -> set[str]:
         out, todo = {unit}, [unit]
         while todo:
             for child in self.children(todo.pop()):
@@ -252,14 +298,15 @@ class Security:
         if not enabled or user == subject:
             return None
         if model == "position":
-            held = dict(self.db.execute("SELECT user, position FROM user_positions").fetchall())
+            held = self._table("SELECT user, position FROM user_positions")
             mine, start = held.get(user), held.get(subject)
             if mine is None or start is None:
                 return None
-            parents = dict(self.db.execute("SELECT id, parent FROM positions").fetchall())
-            return _up(parents, start, mine)
-        managers = dict(self.db.execute("SELECT id, manager FROM users").fetchall())
-        return _up(managers, subject, user)
+            return _up(self._table("SELECT id, parent FROM positions"), start, mine)
+        return _up(self._table("SELECT id, manager FROM users"), subject, user)
+
+    def _table(self, query: str) -> dict[str, Any]:
+        return dict(self._once(("table", query), lambda: self.db.execute(query).fetchall()))
 
     def subjects(self, row: str | None, owner: str) -> list[tuple[str, set[str] | None]]:
         """SEC-5 / SEC-8: the users whose rows include this one, with the most the hierarchy

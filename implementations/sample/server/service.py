@@ -226,6 +226,10 @@ class Service:
 
     def download(self, user: str) -> Json:
         """The user's projection with versions, and the privilege snapshot."""
+        with self.sec.remembering():
+            return self._download(user)
+
+    def _download(self, user: str) -> Json:
         tables = self.device_tables()
         profile = self._kv("profile")
         rows: dict[str, Json] = {}
@@ -263,8 +267,10 @@ class Service:
     # --- upload (VALID, CONFLICT, SYNC-5) -----------------------------------------------
 
     def upload(self, device: str, user: str, changes: list[Json]) -> list[Json | None]:
-        """Apply a batch in order, each op id at most once; one outcome (error or None) each."""
-        return [self._upload_one(device, user, c) for c in changes]
+        """Apply a batch in order, each op id at most once; one outcome (error or None) each.
+        The batch changes rows, not who holds what (``Security.remembering``)."""
+        with self.sec.remembering():
+            return [self._upload_one(device, user, c) for c in changes]
 
     def _upload_one(self, device: str, user: str, change: Json) -> Json | None:
         self.db.execute("BEGIN")
