@@ -19,8 +19,10 @@ from models.security import (
     Snapshot,
     can_create,
     grants,
-    hierarchy_rights,
+    hierarchy_subjects,
+    level_above,
     lookups_set,
+    new_row_rights,
     reaches,
     row_rights,
     secured_columns_denied,
@@ -41,13 +43,25 @@ def hierarchy_rule(system: ModelSystem) -> str:
     return "SEC-8" if system.world.hierarchy_model == "position" else "SEC-5"
 
 
+def in_one_line(system: ModelSystem, user: str, row: str, owner: str) -> bool:
+    """Whether ``user`` and one of the row's users (its owner, its owner team's members, those
+    it is shared with) are in one line of the hierarchy, in either direction: the hierarchy
+    gives ``user`` something on it, or would if it were walked the wrong way."""
+    world, d = system.world, system.server.directory
+    return any(
+        level_above(world, d, user, subject) is not None
+        or level_above(world, d, subject, user) is not None
+        for subject, _ in hierarchy_subjects(world, d, row, owner)
+    )
+
+
 def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -> list[str]:
     """The security rules deciding ``user``'s ``right`` on ``row``, the most specific first.
     When a role of the user's own reaches the row, depth decides (SEC-1), or the deepest of
     several roles' grants (SEC-2) when another role's would not reach it; a team's role, or
     the row's team owner, make it the teams' rule (SEC-9). Otherwise a share (SEC-4), a team's
     share (SEC-10), the hierarchy (SEC-5, SEC-8) or a team's role (SEC-9) is what could grant
-    it, then depth (SEC-1). A write or delete held without Read is SEC-12's case."""
+    it, then depth (SEC-1)."""
     server_row = system.server.rows.get(row)
     if server_row is None:
         return ["SEC-1", "SEC-2"]
@@ -66,10 +80,7 @@ def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) ->
     own_reach = [reaches(world, d, level, user, owner) for level in own]
     team_reach = any(reaches(world, d, level, p, owner) for level, p in teams)
     teamed = owner in world.owner_teams or any(level >= 1 for level, _ in teams)
-    write_only = right in ("write", "delete") and "read" not in row_rights(
-        world, d, user, table, row, owner
-    )
-    first = ["SEC-12"] if write_only else []
+    first: list[str] = []
     if any(own_reach):
         rules = ["SEC-2", "SEC-1"] if not all(own_reach) else ["SEC-1"]
         if owner in world.owner_teams:  # reached as a member of the owner team
@@ -82,11 +93,40 @@ def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) ->
         rules.append("SEC-4")
     if right in (team_shared_rights(d, user, row) or frozenset()):
         rules.append("SEC-10")
-    if hierarchy_rights(world, d, user, row, owner)[1]:
+    if in_one_line(system, user, row, owner):
         rules.append(hierarchy_rule(system))
     if teamed:
         rules.append("SEC-9")
     return [*first, *rules, "SEC-1", "WORLD-2"]
+
+
+def append_rules(
+    system: ModelSystem,
+    user: str,
+    table: str,
+    values: dict[str, Any],
+    rights: frozenset[RowRight],
+    row: str | None,
+) -> list[str]:
+    """SEC-11, then the rules deciding the Append (on the changed row: ``rights``, ``row`` None
+    for a new one) or Append To (on a row a lookup names) that the model found missing: a
+    team's role, a share, the hierarchy. (Whether the check was skipped or the right computed
+    wrongly, the result cannot tell; SEC-11 is the likelier.)"""
+    if "append" not in rights:
+        if row is None:  # a new row: who may append to it is its owner's business (SEC-9)
+            return ["SEC-11", "SEC-9"] if system.world.owner_teams else ["SEC-11"]
+        found = security_rules(system, user, row, "append")
+    else:
+        found = []
+        for target_table, rid in lookups_set(system.world, table, values):
+            target = system.server.rows.get(rid or "")
+            if rid is not None and target is not None and target.table == target_table:
+                if "append_to" not in row_rights(
+                    system.world, system.server.directory, user, target_table, rid, target.owner
+                ):
+                    found = security_rules(system, user, rid, "append_to")
+                    break
+    return ["SEC-11", *found]
 
 
 def change_rules(system: ModelSystem, user: str, change: Change) -> list[str]:
@@ -104,15 +144,22 @@ def change_rules(system: ModelSystem, user: str, change: Change) -> list[str]:
         create = ["SEC-9", "SEC-3"] if teamed else ["SEC-3"]
         if not can_create(world, d, user, change.table, owner):
             return [*create, "SEC-2" if len(d.user_roles[user]) > 1 else "SEC-1"]
-        return ["SEC-11", "SEC-7", *create] if lookups else ["SEC-7", *create]
+        if lookups:
+            rights = new_row_rights(world, d, user, change.table, owner)
+            return [*append_rules(system, user, change.table, change.values, rights, None),
+                    "SEC-7", *create]  # fmt: skip
+        return ["SEC-7", *create]
     right: RowRight = "write" if change.kind == "update" else "delete"
     rules = security_rules(system, user, change.row, right)
     server_row = system.server.rows.get(change.row)
-    held = server_row is not None and right in row_rights(
-        world, d, user, server_row.table, change.row, server_row.owner
-    )
-    if held and lookups:
-        return ["SEC-11", *rules]
+    if server_row is None:
+        return rules
+    rights = row_rights(world, d, user, server_row.table, change.row, server_row.owner)
+    if right in rights and lookups:
+        found = append_rules(system, user, change.table, change.values, rights, change.row)
+        return [*found, *(r for r in rules if r not in found)]
+    if right in rights and "read" not in rights:  # allowed without Read: SEC-12's case
+        return ["SEC-12", *rules]
     return rules
 
 
@@ -152,7 +199,16 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
             change = changes[outcomes.index(rejected[0])]
             return _privilege_rejection(system, dev.user, change)
         return ["VALID-1", *_REASON_RULES.get(reason, [])]
-    # the model applied every change: exactly-once, conflict resolution and order matter
+    # the model applied every change: a write or delete without Read (rare, so first when it
+    # happened), exactly-once, conflict resolution and order matter
+    edits = [ch for ch in changes if ch.kind != "create"]
+    if "SEC-12" in system.last_rules and edits:
+        # an update or delete applied for a user who may write (delete) it but not read it
+        row_left = system.server.rows.get(row)
+        if row_left is None or "read" not in row_rights(
+            system.world, system.server.directory, dev.user, row_left.table, row, row_left.owner
+        ):
+            return ["SEC-12", "VALID-1", "SYNC-2", "CONFLICT-1"]
     if "SYNC-5" in system.last_rules:
         return ["SYNC-5", "VALID-1"]
     if "CONFLICT-2" in system.last_rules:
@@ -164,14 +220,6 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
         updates = sum(ch.kind == "update" for ch in changes)
         if system.world.conflict_policy == "server_wins" and updates > 1:
             usual = ["CONFLICT-1", "SYNC-2", "VALID-1"]
-    edits = [ch for ch in changes if ch.kind != "create"]
-    if "SEC-12" in system.last_rules and edits:
-        # an update or delete applied for a user who may write (delete) it but not read it
-        row_left = system.server.rows.get(row)
-        if row_left is None or "read" not in row_rights(
-            system.world, system.server.directory, dev.user, row_left.table, row, row_left.owner
-        ):
-            return ["SEC-12", *usual]
     if changes[0].kind == "create":
         security = change_rules(system, dev.user, changes[0])
         if security[0] == "SEC-9":  # created for a team
@@ -324,25 +372,54 @@ def _edit_rules(
         roles = max(len(d.user_roles[dev.user]), *(len(r) for r in first))
         special = ["SEC-3", "SEC-2" if roles > 1 else "SEC-1"]
         team_grants = any(p != dev.user for _, p in grants(world, d, dev.user, table, "create"))
-        if op.get("owner") not in (None, dev.user) or team_grants:
+        # the snapshot may be older than the membership: the teams of the world as given too
+        teams_given = any(
+            dev.user in t["members"] and t["roles"] for t in world.spec.get("teams", [])
+        )
+        if op.get("owner") not in (None, dev.user) or team_grants or teams_given:
             special = ["SEC-9", *special]  # created for a team, or Create from a team's role
     values = op.get("values") or {}
     lookups = (
         table in world.tables and isinstance(values, dict) and lookups_set(world, table, values)
     )
-    # the snapshot allows the edit's Create or right: Append or Append To decided it (SEC-11)
+    # the snapshot allows the edit's Create or right: Append or Append To decided it (SEC-11),
+    # and when the model refused it, the rule deciding the right it found missing
+    if lookups and not act_ok and _basic_allowed(dev, op):
+        readable = system.server.readable(dev.user)
+        # a row it names that the device holds but the server no longer lets it read: a device
+        # that asked the server now (STALE-1) would not find it
+        gone = [rid for _, rid in lookups if rid in dev.cache and rid not in readable]
+        if gone and "STALE-1" not in system.last_rules:
+            return ["STALE-1", "STALE-3", "SEC-11", *special]
     if lookups and _basic_allowed(dev, op):
-        special = ["SEC-11", *special]
+        found = ["SEC-11"]
+        if not exp_ok:
+            owner = op.get("owner") if isinstance(op.get("owner"), str) else None
+            row = None if op["kind"] == "create" else op.get("row", "")
+            rights = dev.rights(row, table) if row is not None else dev.new_row_rights(table, owner)
+            found = append_rules(system, dev.user, table, values, rights, row)
+        special = [*found, *(r for r in special if r not in found)]
     cached = op.get("row", "") in dev.cache
     # the decision of a snapshot an earlier sync replaced
     earlier = any(decision(old, cached, op) == act_ok != exp_ok for old in previous)
     if "STALE-1" in system.last_rules:  # the server would decide otherwise now
         return ["STALE-1", *(["STALE-4"] if earlier else []), *special]
-    if op.get("row") in dev.cache and op.get("row") not in system.server.readable(dev.user):
-        return ["STALE-1", "STALE-3", *special]  # decided by what the server says now
+    rid = op.get("row", "")
+    if rid in dev.cache and rid not in system.server.readable(dev.user):
+        server_row = system.server.rows.get(rid)
+        live = server_row is not None and right in row_rights(
+            world, system.server.directory, dev.user, server_row.table, rid, server_row.owner
+        )
+        # decided by what the server says now: a fresh download has no such row (a refusal),
+        # or the server's rights allow it
+        if not act_ok or live:
+            return ["STALE-1", "STALE-3", *special]
     if earlier:
         return ["STALE-4", "STALE-1"]
-    if op["kind"] == "create" or special[:1] == ["SEC-11"]:
+    if exp_ok and not act_ok and op["kind"] != "create":
+        if "read" not in dev.rights(rid, table):  # the snapshot allows it without Read
+            return ["SEC-12", *special, *(r for r in involved if r not in special)]
+    if op["kind"] == "create" or "SEC-11" in special[:2]:
         return [*special, *(r for r in involved if r not in special)]
     return [*involved, "STALE-1"]
 

@@ -15,7 +15,24 @@ CYCLE = ("sync_start", "sync_end")
 #: the server's state show on a device only after one)
 SYNC = "sync"
 DATA_EVENTS = ("server_create", "server_update", "server_delete")
-PRIVILEGE_EVENTS = tuple(k for k in SERVER_KINDS if k not in DATA_EVENTS)
+#: events of teams (SEC-9, SEC-10) and of positions (SEC-8); only sent to an implementation
+#: that declares the capability (``models.rules.CAPABILITY_KINDS``)
+TEAM_EVENTS = (
+    "add_member",
+    "remove_member",
+    "assign_team_role",
+    "remove_team_role",
+    "share_team",
+    "unshare_team",
+)
+POSITION_EVENTS = ("set_position", "move_position")
+#: the privilege events every implementation is sent
+PRIVILEGE_EVENTS = tuple(
+    k for k in SERVER_KINDS if k not in DATA_EVENTS + TEAM_EVENTS + POSITION_EVENTS
+)
+#: the privilege changes of teams and positions that families about staleness and validation
+#: draw (the others would crowd out their own steps)
+MEMBERSHIP_EVENTS = ("add_member", "remove_member", "set_position")
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,8 @@ FAMILIES: tuple[Family, ...] = (
         + (SYNC,) * 3
         + ("restart",)
         + PRIVILEGE_EVENTS
+        + TEAM_EVENTS
+        + POSITION_EVENTS
         + DATA_EVENTS,
     ),
     Family(
@@ -62,9 +81,14 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "security",
-        "privilege evaluation: depths, roles, sharing, hierarchy, field security",
+        "privilege evaluation: depths, roles, sharing, hierarchy, teams, Append, field security",
         ("SEC",),
-        EDITS * 2 + (SYNC,) * 5 + PRIVILEGE_EVENTS + ("server_create",),
+        EDITS * 3
+        + (SYNC,) * 6
+        + PRIVILEGE_EVENTS
+        + TEAM_EVENTS
+        + POSITION_EVENTS
+        + ("server_create",),
         depth_odds=8,
         worlds_scale=4,
     ),
@@ -72,13 +96,25 @@ FAMILIES: tuple[Family, ...] = (
         "staleness",
         "between syncs the device keeps what it knew",
         ("STALE",),
-        EDITS + ("read", "read") + (SYNC,) * 3 + CYCLE + PRIVILEGE_EVENTS + DATA_EVENTS,
+        EDITS
+        + ("read", "read")
+        + (SYNC,) * 3
+        + CYCLE
+        + PRIVILEGE_EVENTS
+        + MEMBERSHIP_EVENTS
+        + DATA_EVENTS,
     ),
     Family(
         "validation",
         "uploaded changes validated at sync",
         ("VALID",),
-        EDITS * 3 + INVALID_EDITS + (SYNC,) * 3 + CYCLE + PRIVILEGE_EVENTS + DATA_EVENTS,
+        EDITS * 3
+        + INVALID_EDITS
+        + (SYNC,) * 3
+        + CYCLE
+        + PRIVILEGE_EVENTS
+        + MEMBERSHIP_EVENTS
+        + DATA_EVENTS,
     ),
     Family(
         "outbox",

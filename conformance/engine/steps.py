@@ -27,7 +27,7 @@ from conformance.engine.strategies import (
 from models import ModelSystem
 from models.profile import device_tables
 from models.records import Operation, WorldSpec
-from models.security import hierarchy_rights
+from models.security import hierarchy_rights, hierarchy_subjects, level_above
 
 T = TypeVar("T")
 
@@ -110,10 +110,15 @@ class Steps:
             # and rows whose rights come from a share or a manager, and rows this device has
             # changed since its last sync (its own changes must not conflict), where rules meet
             pending = {ch.row for ch in self.model.devices[device].pending()}
+            dev = self.model.devices[device]
             shown = (
                 base
                 + [t_r for t_r in base if self.related(device, t_r[1])] * 2
+                # directly above a user of the row: Write without Delete (SEC-5, SEC-8)
+                + [t_r for t_r in base if self.directly_above(device, t_r[1])] * 2
                 + [t_r for t_r in base if t_r[1] in pending] * 2
+                # rows the snapshot lets the user change but not read (SEC-12)
+                + [t_r for t_r in base if "read" not in dev.rights(t_r[1], t_r[0])] * 2
             )
             rows = self.model.server.rows
             elsewhere = [(rows[r].table, r) for r in sorted(rows)] + [
@@ -122,6 +127,10 @@ class Steps:
             op["table"], op["row"] = pick(draw, aimed(shown, elsewhere))
         else:
             on_device = sorted(device_tables(self.model.world))
+            if kind == "create":  # and tables where the user may create rows but not read them
+                snapshot = self.model.devices[device].snapshot
+                blind = [t for t in on_device if "read" not in snapshot.own_rights.get(t, ())]
+                on_device += [t for t in blind if t in snapshot.create_tables]
             op["table"] = pick(draw, aimed(on_device, TABLE_NAMES))
         if kind == "read":
             return op
@@ -180,6 +189,17 @@ class Steps:
             return True
         return hierarchy_rights(world, d, user, row, server_row.owner)[1]
 
+    def directly_above(self, device: str, row: str) -> bool:
+        """Whether the device's user is directly above one of the row's users (SEC-5, SEC-8)."""
+        user, server_row = self.model.devices[device].user, self.model.server.rows.get(row)
+        world, d = self.model.world, self.model.server.directory
+        if server_row is None or not world.hierarchy_enabled:
+            return False
+        return any(
+            level_above(world, d, user, subject) == 1
+            for subject, _ in hierarchy_subjects(world, d, row, server_row.owner)
+        )
+
     def _event(self, draw: Source, kind: str) -> Operation:
         rows = self.model.server.rows
 
@@ -198,26 +218,33 @@ class Steps:
         return op
 
     def aim_event(self, draw: Source, op: Operation, pending: list[str]) -> None:
-        """Point some events where the security rules meet the devices: one time in three, a
-        role change or a membership names a device's user (or a member: a removal), and a
-        depth change takes Read away from a role of a user with a pending change on a row of
-        that table (who may still hold Write: SEC-12)."""
-        if index(draw, 3):
-            return
+        """Point some events where the security rules meet the devices: one time in two, a
+        depth change takes Read away, on the table of a row a device holds (or has a pending
+        change for), from that user's role that grants it: the device goes on editing with its
+        snapshot and the user may still hold Write or Delete (SEC-12); one time in three, a
+        role change or a membership names a device's user (or a member: a removal)."""
         model, kind = self.model, op["kind"]
         d = model.server.directory
+        if kind == "set_depth" and index(draw, 2):
+            dev = model.devices[pick(draw, sorted(model.devices))]
+            held = sorted({*dev.cache, *(ch.row for ch in dev.pending())} & set(model.server.rows))
+            if held:
+                table = model.server.rows[
+                    pick(draw, [*held, *(r for r in pending if r in held)])
+                ].table
+                roles = sorted(d.user_roles[dev.user])
+                readers = [
+                    r for r in roles if d.role_privileges[r].get((table, "read"), "none") != "none"
+                ]
+                if roles:
+                    op["role"], op["table"] = pick(draw, readers or roles), table
+                    op["privilege"], op["depth"] = "read", "none"
+            return
+        if index(draw, 3):
+            return
         holders = sorted({dev.user for dev in model.devices.values()})
         if kind in ("assign_role", "remove_role", "add_member", "set_position"):
             op["user"] = pick(draw, holders)
         if kind == "remove_member" and any(d.team_members.values()):
             team = pick(draw, sorted(t for t, m in d.team_members.items() if m))
             op["team"], op["user"] = team, pick(draw, sorted(d.team_members[team]))
-        if kind == "set_depth" and pending:
-            rid = pick(draw, pending)
-            devices = model.devices.values()
-            editors = {dev.user for dev in devices if any(ch.row == rid for ch in dev.pending())}
-            row = model.server.rows[rid]
-            roles = sorted({r for u in editors for r in d.user_roles[u]})
-            if roles:
-                op["role"], op["table"] = pick(draw, roles), row.table
-                op["privilege"], op["depth"] = "read", "none"

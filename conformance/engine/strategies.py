@@ -299,6 +299,9 @@ def random_world(
             for t in TABLE_NAMES
             if t in some or t in more
         }
+        if privileges and index(draw, 3) == 0:
+            # one table of the role grants no Read, whatever else it grants (SEC-12)
+            privileges[pick(draw, sorted(privileges))]["read"] = "none"
         role: RoleSpec = {"id": f"role{i}", "privileges": privileges}
         if teams_on:
             role["member_inheritance"] = pick(draw, INHERITANCES)
@@ -390,9 +393,15 @@ def random_world(
         table, owner = pick_each(
             draw,
             (*on_device, *on_device, *TABLES),
-            # rows mostly belong to users below others (depths and hierarchy matter), and
-            # often to owner teams (SEC-9)
-            (*user_ids, *user_ids[2:] * (depth_odds // 2), *owner_teams * 2),
+            # rows mostly belong to users below others (depths and hierarchy matter), to the
+            # top user's direct report (what the direct manager gets: SEC-5, SEC-8), and often
+            # to owner teams (SEC-9)
+            (
+                *user_ids,
+                *user_ids[2:] * (depth_odds // 2),
+                *user_ids[1:2] * (depth_odds // 4),
+                *owner_teams * 2,
+            ),
         )
         values = pooled_row(draw, table)
         rows.append({"id": f"row{i}", "table": table["name"], "owner": owner, "values": values})
@@ -436,8 +445,8 @@ def random_world(
         ["client_wins", "server_wins"] if "server_wins" in capabilities else ["client_wins"]
     )
     models: list[HierarchyModel] = []
-    if "hierarchy" in capabilities:
-        models.append("manager")
+    if "hierarchy" in capabilities:  # the manager model is the likelier (it has more rules)
+        models += ["manager", "manager"]
     if positions_on:
         models.append("position")
     hierarchy: HierarchySpec = {

@@ -50,8 +50,10 @@ class SharingWithoutPrivilege(Security):
 
 class EveryManagerWrites(Security):
     def hierarchy_grant(self, levels: int) -> set[str]:
-        # bug: every manager up the chain gets every right
-        return {"read", "write", "delete", "append", "append_to"}
+        if self.hierarchy()[2] == "manager":
+            # bug: every manager up the chain gets every right
+            return {"read", "write", "delete", "append", "append_to"}
+        return super().hierarchy_grant(levels)
 
 
 class DirectManagerDeletes(Security):
