@@ -79,15 +79,20 @@ def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) ->
     teams = every[len(own) :]  # the grants of team roles (SEC-9)
     own_reach = [reaches(world, d, level, user, owner) for level in own]
     team_reach = any(reaches(world, d, level, p, owner) for level, p in teams)
+    member = user in d.team_members.get(owner, ()) and owner in world.owner_teams
+    # a team role read as the member's own (from the member's unit, or at User depth for the
+    # member's rows): the team bug that would give this right (SEC-9)
+    as_members = any(level >= 1 and reaches(world, d, level, user, owner) for level, _ in teams)
     teamed = owner in world.owner_teams or any(level >= 1 for level, _ in teams)
-    first: list[str] = []
     if any(own_reach):
         rules = ["SEC-2", "SEC-1"] if not all(own_reach) else ["SEC-1"]
-        if owner in world.owner_teams:  # reached as a member of the owner team
+        if member:  # reached as a member of the owner team
             rules = ["SEC-9", *rules]
-        return [*first, *rules, "WORLD-2"]
-    if team_reach:
-        return [*first, "SEC-9", "SEC-1", "WORLD-2"]
+        elif teamed:
+            rules.append("SEC-9")
+        return [*rules, "WORLD-2"]
+    if team_reach:  # reached by a team's role: from the team's unit (SEC-9) or by depth?
+        return ["SEC-1", "SEC-9", "WORLD-2"] if as_members else ["SEC-9", "SEC-1", "WORLD-2"]
     rules = []
     if right in d.shares.get((row, user), frozenset()):
         rules.append("SEC-4")
@@ -95,9 +100,12 @@ def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) ->
         rules.append("SEC-10")
     if in_one_line(system, user, row, owner):
         rules.append(hierarchy_rule(system))
-    if teamed:
+    if as_members or member:
         rules.append("SEC-9")
-    return [*first, *rules, "SEC-1", "WORLD-2"]
+    rules.append("SEC-1")
+    if teamed and "SEC-9" not in rules:
+        rules.append("SEC-9")
+    return [*rules, "WORLD-2"]
 
 
 def append_rules(

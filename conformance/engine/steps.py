@@ -27,7 +27,7 @@ from conformance.engine.strategies import (
 from models import ModelSystem
 from models.profile import device_tables
 from models.records import Operation, WorldSpec
-from models.security import hierarchy_rights, hierarchy_subjects, level_above
+from models.security import hierarchy_rights, hierarchy_subjects, level_above, row_rights
 
 T = TypeVar("T")
 
@@ -163,18 +163,27 @@ class Steps:
         return pick(draw, [None, None, None, *mine * 3, *(t["id"] for t in teams)])
 
     def aim_lookups(self, draw: Source, device: str, op: Operation) -> None:
-        """Each lookup of the table, one time in two, is set to a row: mostly one the device
-        shows in the target table (where the device decides Append To itself), else one of the
-        server's (the server decides), or cleared (SEC-11)."""
+        """Each lookup of the table, two times in three, is set to a row: one the device shows
+        in the target table (the device decides Append To itself), or one of the server's that
+        it does not show, mostly one its user may not append to (the server decides at sync),
+        or cleared (SEC-11)."""
         lookups = TABLE_BY_NAME[op["table"]]["lookups"]
-        if not lookups or index(draw, 2):
+        if not lookups or index(draw, 3) == 0:
             return
-        shown = self.model.devices[device].visible()
-        rows = self.model.server.rows
+        model = self.model
+        user, shown = model.devices[device].user, model.devices[device].visible()
+        rows, world, d = model.server.rows, model.world, model.server.directory
         for column, target in sorted(lookups.items()):
             here = [r for r in sorted(shown) if shown[r][0] == target]
-            there = [r for r in sorted(rows) if rows[r].table == target]
-            op["values"][column] = pick(draw, aimed(here, [*there, None]))
+            there = [r for r in sorted(rows) if rows[r].table == target and r not in shown]
+            barred = [
+                r
+                for r in there
+                if world.append_privileges
+                and "append_to" not in row_rights(world, d, user, target, r, rows[r].owner)
+            ]
+            there = [*there, *barred * 3]
+            op["values"][column] = pick(draw, [*(here or there), *(there or here), None])
 
     def related(self, device: str, row: str) -> bool:
         """Whether the device's user holds a share of ``row`` (themselves or through a team),

@@ -310,7 +310,7 @@ def random_world(
 
     positions: list[PositionSpec] = []
     if positions_on:
-        for i in range(size(draw, 2, 4 + depth_odds // 8)):
+        for i in range(size(draw, 2 + depth_odds // 8, 4 + depth_odds // 8)):
             # chains are likelier than wide trees (SEC-8 needs levels); a few roots
             above = [None, *([f"p{i - 1}"] * depth_odds if i else []), *(f"p{j}" for j in range(i))]
             positions.append({"id": f"p{i}", "parent": pick(draw, above) if i else None})
@@ -445,13 +445,14 @@ def random_world(
         ["client_wins", "server_wins"] if "server_wins" in capabilities else ["client_wins"]
     )
     models: list[HierarchyModel] = []
-    if "hierarchy" in capabilities:  # the manager model is the likelier (it has more rules)
+    if "hierarchy" in capabilities:  # the manager model is the likelier, but in deep worlds
         models += ["manager", "manager"]
     if positions_on:
-        models.append("position")
+        models += ["position"] * (1 + depth_odds // 8)
     hierarchy: HierarchySpec = {
-        # on two times in three: more often, it would hide depth bugs behind managers
-        "enabled": bool(models) and pick(draw, (True, True, False)),
+        # on two times in three (three in four in deep worlds): more often, it would hide
+        # depth bugs behind managers
+        "enabled": bool(models) and pick(draw, (True, True, False, *(True,) * (depth_odds // 8))),
         "depth": pick(draw, (1, 2, 3)),
     }
     if positions_on:

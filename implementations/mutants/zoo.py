@@ -148,7 +148,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "SEC-11.append-to-not-checked-at-sync",
         "the server checks Append on the changed row but not Append To on the row named",
-        "security",
+        "validation",
         _service(srv.AppendToNotCheckedAtSync),
     ),
     Mutant(
