@@ -36,19 +36,22 @@ class Security:
         self._settings: tuple[bool, int, str, bool, bool] | None = None
         #: answers of the queries below, while a request is handled (``remembering``)
         self._memo: dict[tuple[Any, ...], Any] | None = None
+        #: whether the rows and their shares stay as they are too (a download writes nothing)
+        self._rows_fixed = False
 
     @contextmanager
-    def remembering(self) -> Iterator[None]:
+    def remembering(self, rows_fixed: bool = False) -> Iterator[None]:
         """Within one download or upload, who holds which role, who is in which team, unit
-        or position does not change: the queries about them are answered once."""
+        or position does not change: the queries about them are answered once. With
+        ``rows_fixed`` (a download) the shares of rows are too."""
         outer = self._memo
         if outer is None:
-            self._memo = {}
+            self._memo, self._rows_fixed = {}, rows_fixed
         try:
             yield
         finally:
             if outer is None:
-                self._memo = None
+                self._memo, self._rows_fixed = None, False
 
     def _once(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         if self._memo is None:
@@ -112,9 +115,11 @@ class Security:
         return self._once(("unit", principal), query)
 
     def is_user(self, principal: str) -> bool:
-        return (
-            self.db.execute("SELECT 1 FROM users WHERE id = ?", (principal,)).fetchone() is not None
-        )
+        def query() -> bool:
+            found = self.db.execute("SELECT 1 FROM users WHERE id = ?", (principal,))
+            return found.fetchone() is not None
+
+        return self._once(("is_user", principal), query)
 
     def owner_teams_of(self, user: str) -> list[str]:
         """SEC-9: the owner teams the user is a member of."""
@@ -151,10 +156,13 @@ class Security:
         return found.fetchone() is not None
 
     def members(self, team: str) -> list[str]:
-        found = self.db.execute(
-            "SELECT user FROM team_members WHERE team = ? ORDER BY user", (team,)
-        )
-        return [u for (u,) in found]
+        def query() -> list[str]:
+            found = self.db.execute(
+                "SELECT user FROM team_members WHERE team = ? ORDER BY user", (team,)
+            )
+            return [u for (u,) in found]
+
+        return list(self._once(("members", team), query))
 
     # --- privileges (SEC-2, SEC-9) ----------------------------------------------------------
 
@@ -273,15 +281,32 @@ class Security:
         """SEC-4: the rights shared with the user on one row."""
         if row is None:
             return set()
+        if self._rows_fixed:  # every share of the user at once
+            query = "SELECT row, rights FROM shares WHERE user = ?"
+            mine = self._once(("shares of", user), lambda: self._rights_by_row(query, user))
+            return set(mine.get(row, ()))
         share = self.db.execute(
             "SELECT rights FROM shares WHERE row = ? AND user = ?", (row, user)
         ).fetchone()
         return set(json.loads(share[0])) if share else set()
 
+    def _rights_by_row(self, query: str, *args: str) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for row, rights in self.db.execute(query, args).fetchall():
+            found.setdefault(row, set()).update(json.loads(rights))
+        return found
+
     def team_shared(self, user: str, row: str | None) -> set[str]:
         """SEC-10: the rights shared on one row with the teams the user is a member of."""
         if row is None or not self.has_teams():
             return set()
+        if self._rows_fixed:  # every share with the user's teams at once
+            query = (
+                "SELECT s.row, s.rights FROM team_shares s JOIN team_members m"
+                " ON m.team = s.team WHERE m.user = ?"
+            )
+            theirs = self._once(("team shares of", user), lambda: self._rights_by_row(query, user))
+            return set(theirs.get(row, ()))
         found = self.db.execute(
             "SELECT s.rights FROM team_shares s JOIN team_members m ON m.team = s.team"
             " WHERE s.row = ? AND m.user = ?",
@@ -318,15 +343,22 @@ class Security:
         else:
             found.extend((m, None) for m in self.members(owner))
         if row is not None:
-            for user, rights in self.db.execute(
-                "SELECT user, rights FROM shares WHERE row = ?", (row,)
-            ).fetchall():
+            for user, rights in self._shares_of_row("shares", row):
                 found.append((user, set(json.loads(rights))))
-            for team, rights in self.db.execute(
-                "SELECT team, rights FROM team_shares WHERE row = ?", (row,)
-            ).fetchall():
-                found.extend((m, set(json.loads(rights))) for m in self.members(team))
+            if self.has_teams():
+                for team, rights in self._shares_of_row("team_shares", row):
+                    found.extend((m, set(json.loads(rights))) for m in self.members(team))
         return found
+
+    def _shares_of_row(self, table: str, row: str) -> list[tuple[str, str]]:
+        """(user or team, rights as JSON) of each share of a row in ``table``."""
+        who = "user" if table == "shares" else "team"
+        if not self._rows_fixed:
+            query = f"SELECT {who}, rights FROM {table} WHERE row = ?"
+            return list(self.db.execute(query, (row,)).fetchall())
+        every = f"SELECT row, {who}, rights FROM {table}"
+        found = self._once((table,), lambda: self.db.execute(every).fetchall())
+        return [(w, rights) for r, w, rights in found if r == row]
 
     def hierarchy_grant(self, levels: int) -> set[str]:
         """SEC-5 / SEC-8: directly above, Read, Write, Append and Append To; further up, Read."""

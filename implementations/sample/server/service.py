@@ -226,7 +226,7 @@ class Service:
 
     def download(self, user: str) -> Json:
         """The user's projection with versions, and the privilege snapshot."""
-        with self.sec.remembering():
+        with self.sec.remembering(rows_fixed=True):
             return self._download(user)
 
     def _download(self, user: str) -> Json:
