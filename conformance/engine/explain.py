@@ -93,15 +93,35 @@ def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) ->
         return [*rules, "WORLD-2"]
     if team_reach:  # reached by a team's role: from the team's unit (SEC-9) or by depth?
         return ["SEC-1", "SEC-9", "WORLD-2"] if as_members else ["SEC-9", "SEC-1", "WORLD-2"]
+    # teams the user was a member of in the world as given and is no longer: a right through
+    # one of them, kept after the membership ended, is the teams' rules' business
+    former = [
+        t for t in world.spec.get("teams", [])
+        if user in t["members"] and user not in d.team_members.get(t["id"], ())
+    ]  # fmt: skip
     rules = []
+    if any(
+        right in rights and (r, t["id"]) == (row, team)
+        for t in former
+        for (r, team), rights in d.team_shares.items()
+    ):
+        rules.append("SEC-10")
+    if owner in {t["id"] for t in former} or any(
+        reaches(world, d, level_of_team, t["id"], owner)
+        for t in former
+        for role in t["roles"]
+        for level_of_team in [DEPTHS.index(d.role_privileges[role].get((table, right), "none"))]
+    ):
+        rules.append("SEC-9")
     if right in d.shares.get((row, user), frozenset()):
         rules.append("SEC-4")
     if right in (team_shared_rights(d, user, row) or frozenset()):
         rules.append("SEC-10")
     if in_one_line(system, user, row, owner):
         rules.append(hierarchy_rule(system))
-    if as_members or member:
+    if (as_members or member) and "SEC-9" not in rules:
         rules.append("SEC-9")
+    rules = list(dict.fromkeys(rules))
     rules.append("SEC-1")
     if teamed and "SEC-9" not in rules:
         rules.append("SEC-9")
@@ -216,6 +236,9 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
         if row_left is None or "read" not in row_rights(
             system.world, system.server.directory, dev.user, row_left.table, row, row_left.owner
         ):
+            # a lookup set too: Append and Append To are the likelier question (SEC-11)
+            if any(lookups_set(system.world, ch.table, ch.values) for ch in edits):
+                return ["SEC-11", "SEC-12", "VALID-1", "SYNC-2", "CONFLICT-1"]
             return ["SEC-12", "VALID-1", "SYNC-2", "CONFLICT-1"]
     if "SYNC-5" in system.last_rules:
         return ["SYNC-5", "VALID-1"]
