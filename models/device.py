@@ -14,7 +14,7 @@ from models.records import (
     SyncError,
     Values,
 )
-from models.security import Snapshot
+from models.security import Snapshot, lookups_set
 from models.server import ACCEPTED, Change, Download, refused
 from models.values import values_problem
 from models.world import World
@@ -88,10 +88,52 @@ class Device:
 
     def rights(self, row: str, table: str) -> frozenset[RowRight]:
         """STALE-1: local decisions use the snapshot of the last completed sync: the rights
-        recorded for a downloaded row, or the user's own-row rights for a row created here."""
+        recorded for a downloaded row, or for a row created here the rights on a new row of the
+        owner that create named (the user, or an owner team: SEC-9)."""
         if row in self.cache:
             return self.snapshot.row_rights.get(row, frozenset())
-        return self.snapshot.own_rights.get(table, frozenset())
+        owner = next(
+            (ch.owner for ch in reversed(self.pending()) if ch.kind == "create" and ch.row == row),
+            None,
+        )
+        return self.new_row_rights(table, owner)
+
+    def new_row_rights(self, table: str, owner: str | None) -> frozenset[RowRight]:
+        """STALE-1 / SEC-9: the snapshot's rights on a new row of ``table`` owned by the user
+        (``owner`` None or the user) or by one of their owner teams."""
+        if owner is None or owner == self.user:
+            return self.snapshot.own_rights.get(table, frozenset())
+        return self.snapshot.team_rights.get(owner, {}).get(table, frozenset())
+
+    def may_create(self, table: str, owner: str | None) -> bool:
+        """SEC-3 / SEC-9 on the snapshot: Create for the owner the create names."""
+        if owner is None or owner == self.user:
+            return table in self.snapshot.create_tables
+        return table in self.snapshot.team_create_tables.get(owner, frozenset())
+
+    def append_denied(
+        self,
+        table: str,
+        values: Values,
+        rights: frozenset[RowRight],
+        shown: dict[str, tuple[str, Values]],
+    ) -> bool:
+        """SEC-11 on the snapshot (STALE-1): each lookup set needs Append on the changed row
+        (``rights``) and Append To on the row it names when the device shows that row in the
+        lookup's target table; a row it does not show is left to the server."""
+        targets = lookups_set(self.world, table, values)
+        if not targets:
+            return False
+        self.trace.add("SEC-11")
+        if "append" not in rights:
+            return True
+        return any(
+            rid in shown
+            and shown[rid][0] == target_table
+            and "append_to" not in self.rights(rid, target_table)
+            for target_table, rid in targets
+            if rid is not None
+        )
 
     def observe(self) -> DeviceObservation:
         tables = metadata_tables(self.world)
@@ -114,7 +156,8 @@ class Device:
         not_offline (PROFILE-2), not_found, invalid, privilege (STALE-1); field-level security
         is not checked here (SEC-6). It is decided the same way during a cycle (SYNC-7). An
         accepted edit is queued in the outbox (SYNC-1) under the operation id and row id the
-        caller chose (WORLD-4)."""
+        caller chose (WORLD-4). A create may name an owner (SEC-9); an update or delete needs
+        only the right it uses (SEC-12); lookups set need Append and Append To (SEC-11)."""
         trace = self.trace
         trace.add("DEVICE-1")
         if self.in_flight is not None:
@@ -133,6 +176,7 @@ class Device:
         shown = self.visible()
         columns = self.world.tables[table].columns
         edit: EditKind
+        owner: str | None = None
         if kind == "create":
             edit = "create"
             if rid in shown or not rid or not op_id:
@@ -141,7 +185,13 @@ class Device:
                 trace.add("WORLD-3")
                 return refused("invalid")
             trace.add("SEC-3")
-            if table not in self.snapshot.create_tables:
+            named = op.get("owner")
+            owner = named if isinstance(named, str) and named != self.user else None
+            if owner is not None:
+                trace.add("SEC-9")
+            if not self.may_create(table, owner):
+                return refused("privilege")
+            if self.append_denied(table, values, self.new_row_rights(table, owner), shown):
                 return refused("privilege")
         elif kind in ("update", "delete"):
             edit = "update" if kind == "update" else "delete"
@@ -153,7 +203,12 @@ class Device:
                 trace.add("WORLD-3")
                 return refused("invalid")
             needed: RowRight = "write" if kind == "update" else "delete"
-            if needed not in self.rights(rid, table):
+            rights = self.rights(rid, table)
+            if needed not in rights:
+                return refused("privilege")
+            if "read" not in rights:
+                trace.add("SEC-12")
+            if kind == "update" and self.append_denied(table, values, rights, shown):
                 return refused("privilege")
             values = values if kind == "update" else {}
         else:
@@ -163,5 +218,5 @@ class Device:
         trace.update(("SYNC-1", "SYNC-6"))
         cached = self.cache.get(rid)
         base = cached.version if cached is not None else None
-        self.outbox.append(Change(op_id, edit, table, rid, dict(values), base))
+        self.outbox.append(Change(op_id, edit, table, rid, dict(values), base, owner))
         return ACCEPTED

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from models.records import RowFilter
-from models.security import Directory
+from models.security import Directory, owner_bu
 from models.world import World
 
 
@@ -43,11 +43,12 @@ def is_offline_table(world: World, table: str) -> bool:
     return table in device_tables(world)
 
 
-def passes_filter(d: Directory, user: str, row_filter: RowFilter, owner: str) -> bool:
-    """PROFILE-5: the profile's row filter for a table: all rows, rows the user owns, or rows
-    owned in the user's business unit."""
+def passes_filter(world: World, d: Directory, user: str, row_filter: RowFilter, owner: str) -> bool:
+    """PROFILE-5: the profile's row filter for a table: all rows, rows the user owns (not those
+    of their teams), or rows owned in the user's business unit (WORLD-2: a team-owned row's is
+    its team's)."""
     if row_filter == "all":
         return True
     if row_filter == "mine":
         return owner == user
-    return d.user_bu[owner] == d.user_bu[user]
+    return owner_bu(world, d, owner) == d.user_bu[user]

@@ -11,10 +11,17 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 # --- vocabularies -------------------------------------------------------------------------
 
-Privilege = Literal["create", "read", "write", "delete"]
-PRIVILEGES: tuple[Privilege, ...] = ("create", "read", "write", "delete")
-RowRight = Literal["read", "write", "delete"]
-ROW_RIGHTS: tuple[RowRight, ...] = ("read", "write", "delete")
+Privilege = Literal["create", "read", "write", "delete", "append", "append_to"]
+#: every privilege of SEC-2; the last two only with Append privileges in the world (SEC-11)
+PRIVILEGES: tuple[Privilege, ...] = ("create", "read", "write", "delete", "append", "append_to")
+#: the privileges of a world without Append privileges
+BASIC_PRIVILEGES: tuple[Privilege, ...] = PRIVILEGES[:4]
+RowRight = Literal["read", "write", "delete", "append", "append_to"]
+#: every right on one row (SEC-4); the last two only with Append privileges (SEC-11)
+ROW_RIGHTS: tuple[RowRight, ...] = ("read", "write", "delete", "append", "append_to")
+BASIC_ROW_RIGHTS: tuple[RowRight, ...] = ROW_RIGHTS[:3]
+#: what the direct manager (SEC-5) or direct parent position (SEC-8) gets: not Delete
+DIRECT_HIERARCHY_RIGHTS: frozenset[RowRight] = frozenset({"read", "write", "append", "append_to"})
 
 Depth = Literal["none", "user", "business_unit", "parent_child", "organization"]
 #: Depths in increasing order of reach (SEC-1).
@@ -25,6 +32,15 @@ ROW_FILTERS: tuple[RowFilter, ...] = ("all", "mine", "my_business_unit")
 
 ConflictPolicy = Literal["client_wins", "server_wins"]
 CONFLICT_POLICIES: tuple[ConflictPolicy, ...] = ("client_wins", "server_wins")
+
+HierarchyModel = Literal["manager", "position"]
+HIERARCHY_MODELS: tuple[HierarchyModel, ...] = ("manager", "position")
+TeamKind = Literal["owner", "access"]
+TEAM_KINDS: tuple[TeamKind, ...] = ("owner", "access")
+#: a team role's member's privilege inheritance (SEC-9): Team privileges only, or Direct User
+#: (Basic) access level and Team privileges
+Inheritance = Literal["team", "direct_basic"]
+INHERITANCES: tuple[Inheritance, ...] = ("team", "direct_basic")
 
 EditKind = Literal["create", "update", "delete"]
 
@@ -58,12 +74,16 @@ class UserSpec(TypedDict):
     business_unit: str
     manager: str | None
     roles: list[str]
+    #: the user's position (SEC-8); absent or None: none
+    position: NotRequired[str | None]
 
 
 class RoleSpec(TypedDict):
     id: str
     #: table -> privilege -> depth; a missing entry means depth "none".
     privileges: dict[str, dict[Privilege, Depth]]
+    #: for a role of a team (SEC-9); absent: "team"
+    member_inheritance: NotRequired[Inheritance]
 
 
 class TableSpec(TypedDict):
@@ -96,6 +116,31 @@ class ShareSpec(TypedDict):
     rights: list[RowRight]
 
 
+class TeamShareSpec(TypedDict):
+    """A row shared with a team (SEC-10)."""
+
+    row: str
+    team: str
+    rights: list[RowRight]
+
+
+class TeamSpec(TypedDict):
+    """An owner team (roles, owns rows: SEC-9) or an access team (neither: SEC-10)."""
+
+    id: str
+    kind: TeamKind
+    business_unit: str
+    members: list[str]
+    roles: list[str]
+
+
+class PositionSpec(TypedDict):
+    """A position of the position hierarchy (SEC-8)."""
+
+    id: str
+    parent: str | None
+
+
 class AppModuleSpec(TypedDict):
     id: str
     offline_enabled: bool
@@ -112,6 +157,8 @@ class ViewSpec(TypedDict):
 class HierarchySpec(TypedDict):
     enabled: bool
     depth: int
+    #: absent: "manager" (SEC-5); "position" needs the capability position_hierarchy (SEC-8)
+    model: NotRequired[HierarchyModel]
 
 
 class DeviceSpec(TypedDict):
@@ -134,6 +181,15 @@ class WorldSpec(TypedDict):
     views: list[ViewSpec]
     devices: list[DeviceSpec]
     conflict_policy: ConflictPolicy
+    # --- parts of optional capabilities: absent in a world for an implementation without them
+    #: capability position_hierarchy (SEC-8); absent: no positions
+    positions: NotRequired[list[PositionSpec]]
+    #: capability teams (SEC-9, SEC-10); absent: no teams, no team shares
+    teams: NotRequired[list[TeamSpec]]
+    team_shares: NotRequired[list[TeamShareSpec]]
+    #: capability append (SEC-11): roles grant Append and Append To and lookups need them;
+    #: absent or false: they do not matter
+    append_privileges: NotRequired[bool]
 
 
 # --- operations ---------------------------------------------------------------------------
@@ -156,9 +212,15 @@ class Operation(TypedDict):
     rights: NotRequired[list[RowRight]]
     manager: NotRequired[str | None]
     business_unit: NotRequired[str]
+    #: the owner of a server-side create or reassignment, or of a device's create (SEC-9)
     owner: NotRequired[str]
     #: a fault injected into a cycle step (FAULT-1 to FAULT-4): see START_FAULTS, END_FAULTS
     fault: NotRequired[str]
+    team: NotRequired[str]
+    #: set_position: the position (None: none); move_position: the position moved
+    position: NotRequired[str | None]
+    #: move_position: the new parent (None: a root)
+    parent: NotRequired[str | None]
 
 
 DEVICE_EDIT_KINDS = ("create", "update", "delete")
@@ -175,6 +237,14 @@ SERVER_KINDS = (
     "server_create",
     "server_update",
     "server_delete",
+    "set_position",
+    "move_position",
+    "add_member",
+    "remove_member",
+    "assign_team_role",
+    "remove_team_role",
+    "share_team",
+    "unshare_team",
 )
 #: operations on the system itself, not on a device nor on the server's data (FAULT-5)
 SYSTEM_KINDS = ("server_restart",)

@@ -20,9 +20,14 @@ RULES: dict[str, str] = {
     "SEC-2": "Roles combine by the deepest grant",
     "SEC-3": "Create needs User depth; the creator owns the row",
     "SEC-4": "Sharing needs the privilege at User depth",
-    "SEC-5": "Manager hierarchy: direct R/W/D, higher Read only",
+    "SEC-5": "Manager hierarchy: direct Read/Write, higher Read only",
     "SEC-6": "No field-level security on the device",
     "SEC-7": "Field-level security enforced by the server at sync",
+    "SEC-8": "Position hierarchy: direct parent Read/Write, higher Read only",
+    "SEC-9": "Owner teams: team roles, team-owned rows, creates for a team",
+    "SEC-10": "Sharing with teams, within each member's privileges",
+    "SEC-11": "Setting a lookup needs Append and Append To",
+    "SEC-12": "Write without Read: updates and deletes need only their own right",
     "STALE-1": "Local decisions use the last sync's snapshot",
     "STALE-2": "Newly readable rows wait for the next sync",
     "STALE-3": "No-longer-readable rows stay until the next sync",
@@ -65,8 +70,33 @@ CAPABILITY_RULES: dict[str, tuple[str, ...]] = {
     "faults": ("FAULT-1", "FAULT-2", "FAULT-3"),
     "crash_faults": ("FAULT-4",),
     "server_restart": ("FAULT-5",),
+    "position_hierarchy": ("SEC-8",),
+    "teams": ("SEC-9", "SEC-10"),
+    "append": ("SEC-11",),
 }
 ALL_CAPABILITIES = frozenset(CAPABILITY_RULES)
+
+#: Operation kinds sent only to an implementation that declares the capability (the others go
+#: to every implementation): generated programs stay within what it declares.
+CAPABILITY_KINDS: dict[str, tuple[str, ...]] = {
+    "restart": ("restart",),
+    "server_restart": ("server_restart",),
+    "position_hierarchy": ("set_position", "move_position"),
+    "teams": (
+        "add_member",
+        "remove_member",
+        "assign_team_role",
+        "remove_team_role",
+        "share_team",
+        "unshare_team",
+    ),
+}
+
+
+def kinds_within(kinds: tuple[str, ...], capabilities: frozenset[str]) -> tuple[str, ...]:
+    """``kinds`` without those of the capabilities missing from ``capabilities``."""
+    barred = {k for cap, ks in CAPABILITY_KINDS.items() if cap not in capabilities for k in ks}
+    return tuple(k for k in kinds if k not in barred)
 
 
 def family_of(rule: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from models.examples import sample_world
-from models.records import Operation, Step, WorldSpec
+from models.records import Depth, HierarchyModel, Operation, Privilege, Step, WorldSpec
 from models.system import run
 
 #: (index of the step, what is expected, predicate on that step)
@@ -61,6 +61,87 @@ _REVOKE_READ: Operation = {
     "depth": "none",
 }
 _START: Operation = {"kind": "sync_start", "device": "bob-phone"}
+_ALICE_START: Operation = {"kind": "sync_start", "device": "alice-phone"}
+_ALICE_END: Operation = {"kind": "sync_end", "device": "alice-phone"}
+_TABLES = ("account", "contact", "opportunity", "task")
+_EVERY_AT_USER: dict[Privilege, Depth] = {
+    "create": "user",
+    "read": "user",
+    "write": "user",
+    "delete": "user",
+}
+
+
+def _own_world(model: HierarchyModel = "manager") -> WorldSpec:
+    """The sample world where everyone holds only the role own (every privilege on every
+    table at User depth), with hierarchy security in ``model``: in the position model, carol
+    holds vp, alice sales-mgr and bob sales (vp > sales-mgr > sales)."""
+    world = sample_world()
+    world["hierarchy"]["model"] = model
+    world["roles"].append({"id": "own", "privileges": {t: dict(_EVERY_AT_USER) for t in _TABLES}})
+    for user in world["users"]:
+        user["roles"] = ["own"]
+    if model == "position":
+        world["positions"] = [
+            {"id": "vp", "parent": None},
+            {"id": "sales-mgr", "parent": "vp"},
+            {"id": "sales", "parent": "sales-mgr"},
+        ]
+        holders = {"carol": "vp", "alice": "sales-mgr", "bob": "sales"}
+        for user in world["users"]:
+            user["position"] = holders.get(user["id"])
+            user["manager"] = None  # managers give nothing here anyway
+    return world
+
+
+def _team_world(alice_in_team: bool = True) -> WorldSpec:
+    """The sample world with an owner team east-team (unit east) whose role grants account at
+    User depth, Team privileges only; alice (who holds only the role reader) is its only
+    member, or with ``alice_in_team`` False it has none. An access team helpers has alice and
+    bob; acc-west is shared with it for Read and Write."""
+    world = sample_world()
+    world["hierarchy"]["enabled"] = False
+    world["roles"].append(
+        {
+            "id": "team-role",
+            "privileges": {"account": dict(_EVERY_AT_USER)},
+            "member_inheritance": "team",
+        }
+    )
+    for user in world["users"]:
+        if user["id"] == "alice":
+            user["roles"] = ["reader"]  # reads everything; creates nothing of her own
+    world["teams"] = [
+        {
+            "id": "east-team",
+            "kind": "owner",
+            "business_unit": "east",
+            "members": ["alice"] if alice_in_team else [],
+            "roles": ["team-role"],
+        },
+        {"id": "helpers", "kind": "access", "business_unit": "org", "members": ["alice", "bob"],
+         "roles": []},
+    ]  # fmt: skip
+    world["team_shares"] = [{"row": "acc-west", "team": "helpers", "rights": ["read", "write"]}]
+    return world
+
+
+def _append_world() -> WorldSpec:
+    """The sample world with Append privileges: salespeople hold Append on account and Append
+    To on contact, both at User depth."""
+    world = sample_world()
+    world["append_privileges"] = True
+    for role in world["roles"]:
+        if role["id"] == "salesperson":
+            role["privileges"]["account"]["append"] = "user"
+            role["privileges"]["contact"]["append_to"] = "user"
+    world["rows"].append(
+        {"id": "con-dan", "table": "contact", "owner": "dan",
+         "values": {"fullname": "Dan's", "email": None}}
+    )  # fmt: skip
+    return world
+
+
 _END: Operation = {"kind": "sync_end", "device": "bob-phone"}
 _ACCOUNT = {"name": "Adatum", "revenue": 7, "primarycontact": None, "creditlimit": None}
 
@@ -285,4 +366,262 @@ SCENARIOS: list[Scenario] = [
             ),
         ],
     ),
+    Scenario(
+        name="direct-manager-reads-and-writes-but-does-not-delete",
+        rules=("SEC-5", "DEVICE-1"),
+        source=(
+            "Hierarchy security to control access: For a nondirect report in the same "
+            "management chain of the manager, a manager has read-only access to the nondirect "
+            "report's data. For a direct report, the manager has Read, Write, Append, AppendTo "
+            "access to the report's data."
+        ),
+        world=_own_world(),
+        operations=[
+            {
+                "kind": "update",
+                "device": "alice-phone",
+                "table": "account",
+                "row": "acc-east",
+                "values": {"revenue": 1},
+                "op_id": "op-1",
+            },
+            {
+                "kind": "delete",
+                "device": "alice-phone",
+                "table": "account",
+                "row": "acc-east",
+                "op_id": "op-2",
+            },
+            _ALICE_START,
+            _ALICE_END,
+        ],  # fmt: skip
+        expectations=[
+            (0, "alice, bob's manager, may write bob's row", lambda s: _accepted(s)),
+            (1, "but not delete it", lambda s: _refused(s, "privilege")),
+            (
+                3,
+                "the write reaches the server",
+                lambda s: s["observation"]["server"]["acc-east"]["values"]["revenue"] == 1,
+            ),
+        ],
+    ),
+    Scenario(
+        name="position-parent-writes-higher-position-reads",
+        rules=("SEC-8",),
+        source=(
+            "Hierarchy security to control access: The direct higher positions have Read, "
+            "Write, Append, AppendTo access to the lower positions' data in the direct ancestor "
+            "path. The nondirect higher positions have read-only access to the lower positions' "
+            "data in the direct ancestor path."
+        ),
+        world=_own_world("position"),
+        operations=[
+            {
+                "kind": "update",
+                "device": "alice-phone",
+                "table": "account",
+                "row": "acc-east",
+                "values": {"revenue": 2},
+                "op_id": "op-1",
+            },
+            {"kind": "set_position", "user": "alice", "position": None},
+            _ALICE_START,
+            _ALICE_END,
+        ],  # fmt: skip
+        expectations=[
+            (0, "alice (sales-mgr) may write a row of bob (sales)", lambda s: _accepted(s)),
+            (
+                3,
+                "out of her position, the write is rejected and bob's rows leave her device",
+                lambda s: (
+                    _device(s, "alice-phone")["errors"]
+                    == [
+                        {
+                            "table": "account",
+                            "row": "acc-east",
+                            "op": "update",
+                            "reason": "privilege",
+                        }
+                    ]
+                    and not _shows(s, "alice-phone", "account", "acc-east")
+                ),
+            ),  # fmt: skip
+        ],
+    ),
+    Scenario(
+        name="a-team-member-creates-for-the-team",
+        rules=("SEC-9", "SEC-3", "SEC-10"),
+        source=(
+            "Security roles and privileges: For team members who do not have user privileges of "
+            "their own, they can only create records with the team as the owner and they have "
+            "access to records owned by the Team when Basic access level for Create and Read "
+            "were given."
+        ),
+        world=_team_world(),
+        operations=[
+            {
+                "kind": "create",
+                "device": "alice-phone",
+                "table": "account",
+                "row": "acc-1",
+                "values": _ACCOUNT,
+                "op_id": "op-1",
+            },
+            {
+                "kind": "create",
+                "device": "alice-phone",
+                "table": "account",
+                "row": "acc-2",
+                "values": _ACCOUNT,
+                "op_id": "op-2",
+                "owner": "east-team",
+            },
+            _ALICE_START,
+            _ALICE_END,
+        ],  # fmt: skip
+        expectations=[
+            (0, "alice may not create a row of her own", lambda s: _refused(s, "privilege")),
+            (1, "she may create one for her team", lambda s: _accepted(s)),
+            (
+                3,
+                "the row is the team's",
+                lambda s: s["observation"]["server"]["acc-2"]["owner"] == "east-team",
+            ),
+        ],
+    ),
+    Scenario(
+        name="an-access-team-share-counts-within-each-members-privileges",
+        rules=("SEC-10", "SEC-4"),
+        source=(
+            "Use access teams and owner teams: An access team doesn't own records and doesn't "
+            "have security roles assigned to the team. The team members have privileges defined "
+            "by their individual security roles ... The records are shared with an access team "
+            "and the team is granted access rights on the records"
+        ),
+        world=_team_world(alice_in_team=False),
+        operations=[
+            {
+                "kind": "update",
+                "device": "bob-phone",
+                "table": "account",
+                "row": "acc-west",
+                "values": {"revenue": 3},
+                "op_id": "op-1",
+            },
+            {
+                "kind": "update",
+                "device": "alice-phone",
+                "table": "account",
+                "row": "acc-west",
+                "values": {"revenue": 4},
+                "op_id": "op-2",
+            },
+        ],  # fmt: skip
+        expectations=[
+            (0, "bob (Write at User depth) writes the shared row", lambda s: _accepted(s)),
+            (
+                0,
+                "and sees it",
+                lambda s: _shows(s, "bob-phone", "account", "acc-west"),
+            ),
+            (
+                1,
+                "alice, a member too but with no Write privilege at all, may not",
+                lambda s: _refused(s, "privilege"),
+            ),
+        ],
+    ),
+    Scenario(
+        name="a-lookup-needs-append-to-on-the-row-it-names",
+        rules=("SEC-11", "STALE-1", "VALID-1"),
+        source=(
+            "Security roles and privileges: *Append* means to attach another record ... to a "
+            "record. *Append to* means to be attached to a record."
+        ),
+        world=_append_world(),
+        operations=[
+            {
+                "kind": "update",
+                "device": "bob-phone",
+                "table": "account",
+                "row": "acc-east",
+                "values": {"primarycontact": "con-dan"},
+                "op_id": "op-1",
+            },
+            {
+                "kind": "update",
+                "device": "bob-phone",
+                "table": "account",
+                "row": "acc-east",
+                "values": {"primarycontact": None},
+                "op_id": "op-2",
+            },
+            _START,
+            _END,
+        ],  # fmt: skip
+        expectations=[
+            (0, "dan's contact is not on bob's phone: the server decides", lambda s: _accepted(s)),
+            (1, "clearing a lookup needs neither Append nor Append To", lambda s: _accepted(s)),
+            (
+                3,
+                "bob holds no Append To on dan's contact: the first change is rejected",
+                lambda s: (
+                    _device(s, "bob-phone")["errors"]
+                    == [
+                        {
+                            "table": "account",
+                            "row": "acc-east",
+                            "op": "update",
+                            "reason": "privilege",
+                        }
+                    ]
+                    and s["observation"]["server"]["acc-east"]["values"]["primarycontact"] is None
+                ),
+            ),  # fmt: skip
+        ],
+    ),
+    Scenario(
+        name="write-without-read-is-applied",
+        rules=("SEC-12", "SYNC-4", "VALID-2"),
+        source=(
+            "Data operations and access rights: Update requires WRITE; Delete requires DELETE."
+        ),
+        world=sample_world(),
+        operations=[
+            _REVOKE_READ,
+            {
+                "kind": "update",
+                "device": "bob-phone",
+                "table": "account",
+                "row": "acc-east",
+                "values": {"revenue": 5},
+                "op_id": "op-1",
+            },
+            _START,
+            _END,
+        ],  # fmt: skip
+        expectations=[
+            (
+                3,
+                "the update is applied, without an error",
+                lambda s: (
+                    s["observation"]["server"]["acc-east"]["values"]["revenue"] == 5
+                    and _device(s, "bob-phone")["errors"] == []
+                ),
+            ),
+            (
+                3,
+                "and the row, no longer readable, leaves the device",
+                lambda s: not _shows(s, "bob-phone", "account", "acc-east"),
+            ),
+        ],
+    ),
 ]
+
+
+def _accepted(step: Step) -> bool:
+    return step["result"] == {"status": "accepted"}
+
+
+def _refused(step: Step, reason: str) -> bool:
+    return step["result"] == {"status": "refused", "reason": reason}

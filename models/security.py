@@ -1,19 +1,43 @@
-"""Security evaluation: roles, depths, sharing, manager hierarchy, field-level security.
+"""Security evaluation: roles (a user's own and their owner teams'), depths, sharing (with users
+and with teams), manager and position hierarchy, Append and Append To, field-level security.
 
 Pure functions over the world and a ``Directory`` (the server's mutable security state). The
 server calls them live (VALID-1); the device only ever sees their results frozen in a
 ``Snapshot`` taken at its last completed sync (STALE-1).
+
+A user's *grants* for one privilege on one table are (level, principal) pairs: each role of the
+user reaches rows from the user, each role of an owner team they are a member of reaches rows
+from the team (SEC-9). A right on a row is held when a grant reaches the row (SEC-1, SEC-2), or
+when the user holds the privilege at User depth at least and a share (SEC-4, SEC-10) or the
+hierarchy (SEC-5, SEC-8) gives it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models.records import DEPTHS, ROW_RIGHTS, Depth, Privilege, RowRight
+from models.records import (
+    DEPTHS,
+    DIRECT_HIERARCHY_RIGHTS,
+    Depth,
+    Inheritance,
+    Privilege,
+    RowRight,
+    Values,
+)
 from models.world import World
 
 _LEVEL = {d: i for i, d in enumerate(DEPTHS)}
 USER_LEVEL = _LEVEL["user"]
+_BU_LEVEL = _LEVEL["business_unit"]
+_PC_LEVEL = _LEVEL["parent_child"]
+_ORG_LEVEL = _LEVEL["organization"]
+_NOTHING: frozenset[RowRight] = frozenset()
+_READ_ONLY: frozenset[RowRight] = frozenset({"read"})
+
+#: a grant: the level of a privilege and the principal (a user, or an owner team) it reaches
+#: rows from
+Grant = tuple[int, str]
 
 
 @dataclass(slots=True)
@@ -27,63 +51,205 @@ class Directory:
     role_privileges: dict[str, dict[tuple[str, Privilege], Depth]]
     #: (row, user) -> rights shared to that user on that row
     shares: dict[tuple[str, str], frozenset[RowRight]] = field(default_factory=dict)
+    #: SEC-8: user -> the position they hold (absent or None: none); position -> parent
+    user_position: dict[str, str | None] = field(default_factory=dict)
+    position_parent: dict[str, str | None] = field(default_factory=dict)
+    #: SEC-9 / SEC-10: team -> members; owner team -> roles; role -> member's inheritance
+    team_members: dict[str, set[str]] = field(default_factory=dict)
+    team_roles: dict[str, set[str]] = field(default_factory=dict)
+    role_inheritance: dict[str, Inheritance] = field(default_factory=dict)
+    #: (row, team) -> rights shared with that team on that row (SEC-10)
+    team_shares: dict[tuple[str, str], frozenset[RowRight]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """What a device knows of its user's privileges, taken at its last completed sync (STALE-4).
 
-    ``own_rights`` are the rights the user has on a row of a table that they own: the device
-    uses them for rows it created itself and has not downloaded yet.
+    ``own_rights`` are the rights the user has on a new row of a table that they own, and
+    ``team_rights`` those on a new row owned by one of their owner teams: the device uses them
+    for rows it created itself and has not downloaded yet (STALE-1, SEC-9).
     """
 
     create_tables: frozenset[str]
     own_rights: dict[str, frozenset[RowRight]]
     row_rights: dict[str, frozenset[RowRight]]
+    #: owner team -> the tables where the user may create rows owned by it (SEC-9)
+    team_create_tables: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: owner team -> table -> rights on a new row owned by it (SEC-9)
+    team_rights: dict[str, dict[str, frozenset[RowRight]]] = field(default_factory=dict)
+
+
+def teams_of(world: World, d: Directory, user: str) -> list[str]:
+    """SEC-9: the owner teams ``user`` is a member of, in id order."""
+    return sorted(t for t in world.owner_teams if user in d.team_members[t])
+
+
+def owner_bu(world: World, d: Directory, owner: str) -> str:
+    """WORLD-2: a row's owning business unit is its owner's: a user's, or a team's (SEC-9)."""
+    bu = d.user_bu.get(owner)
+    return bu if bu is not None else world.team_bu[owner]
+
+
+def grants(world: World, d: Directory, user: str, table: str, privilege: Privilege) -> list[Grant]:
+    """SEC-2 / SEC-9: every grant of ``privilege`` on ``table`` that ``user`` holds: one per
+    role of their own (reaching from the user), one per role of each owner team they are a
+    member of (reaching from the team), and for a team role with ``direct_basic`` inheritance
+    also its privilege at User depth from the user."""
+    return _grants(d, user, _team_roles(world, d, user), table, privilege)
+
+
+def _team_roles(world: World, d: Directory, user: str) -> list[tuple[str, str]]:
+    """(team, role) for each role of each owner team ``user`` is a member of (SEC-9)."""
+    return [
+        (team, role)
+        for team in world.owner_teams
+        if user in d.team_members[team]
+        for role in d.team_roles[team]
+    ]
+
+
+def _grants(
+    d: Directory,
+    user: str,
+    team_roles: list[tuple[str, str]],
+    table: str,
+    privilege: Privilege,
+) -> list[Grant]:
+    """``grants``, given the user's team roles (so that one evaluation finds them once)."""
+    key = (table, privilege)
+    found = [
+        (_LEVEL[d.role_privileges[role].get(key, "none")], user) for role in d.user_roles[user]
+    ]
+    for team, role in team_roles:
+        level = _LEVEL[d.role_privileges[role].get(key, "none")]
+        found.append((level, team))
+        if level >= USER_LEVEL and d.role_inheritance.get(role, "team") == "direct_basic":
+            found.append((USER_LEVEL, user))
+    return found
 
 
 def depth_of(world: World, d: Directory, user: str, table: str, privilege: Privilege) -> int:
-    """SEC-2: a user's depth for a privilege is the deepest granted by any of their roles."""
-    best = 0
-    for role in d.user_roles[user]:
-        level = _LEVEL[d.role_privileges[role].get((table, privilege), "none")]
-        if level > best:
-            best = level
-    return best
+    """SEC-2: a user's depth for a privilege is the deepest granted by any of their roles (and,
+    SEC-9, their owner teams' roles): whether they hold the privilege at all at User depth is
+    the privilege check that sharing and the hierarchy need (SEC-4, SEC-5)."""
+    return max((level for level, _ in grants(world, d, user, table, privilege)), default=0)
+
+
+def reaches(world: World, d: Directory, level: int, principal: str, owner: str) -> bool:
+    """SEC-1 / SEC-9: which rows a grant at ``level`` reaches from ``principal`` (a user, or an
+    owner team), by the row owner's business unit (WORLD-2).
+
+    user: rows the principal owns, and for a user also the rows of the owner teams they are a
+    member of; business_unit: rows owned in the principal's unit; parent_child: rows owned in the
+    principal's unit or any unit below it; organization: every row; none: no row. A deeper level
+    reaches everything a shallower one does."""
+    if level >= _ORG_LEVEL:
+        return True
+    if level < USER_LEVEL:
+        return False
+    if owner == principal:
+        return True
+    is_user = principal in d.user_bu
+    if is_user and owner in world.owner_teams and principal in d.team_members[owner]:
+        return True  # SEC-9: a member owns the rows of their owner teams
+    if level < _BU_LEVEL:
+        return False
+    unit = d.user_bu[principal] if is_user else world.team_bu[principal]
+    if level >= _PC_LEVEL:
+        return owner_bu(world, d, owner) in world.subtree(unit)
+    return owner_bu(world, d, owner) == unit
 
 
 def depth_covers(world: World, d: Directory, user: str, level: int, owner: str) -> bool:
-    """SEC-1: which rows a depth reaches, by the row owner's business unit (WORLD-2).
+    """SEC-1: whether a role of ``user``'s own at ``level`` reaches a row owned by ``owner``."""
+    return reaches(world, d, level, user, owner)
 
-    user: rows the user owns; business_unit: rows owned in the user's unit; parent_child: rows
-    owned in the user's unit or any unit below it; organization: every row; none: no row.
-    """
-    if level >= _LEVEL["organization"]:
-        return True
-    if level >= _LEVEL["parent_child"]:
-        return d.user_bu[owner] in world.subtree(d.user_bu[user])
-    if level >= _LEVEL["business_unit"]:
-        return d.user_bu[owner] == d.user_bu[user]
-    if level >= USER_LEVEL:
-        return owner == user
-    return False
+
+def level_above(world: World, d: Directory, user: str, subject: str) -> int | None:
+    """SEC-5 / SEC-8: 1 when ``user`` is directly above ``subject`` in the world's hierarchy
+    model (their manager; the holder of their position's parent), n when n levels above, None
+    when not above at all. Disabled hierarchy: always None."""
+    if not world.hierarchy_enabled or user == subject:
+        return None
+    if world.hierarchy_model == "position":
+        mine = d.user_position.get(user)
+        start = d.user_position.get(subject)
+        if mine is None or start is None:
+            return None
+        return _steps_up(d.position_parent, start, mine)
+    return _steps_up(d.user_manager, subject, user)
+
+
+def _steps_up(parents: dict[str, str | None], start: str, target: str) -> int | None:
+    """How many parent links lead from ``start`` up to ``target`` (None when none do)."""
+    cur, level, seen = parents.get(start), 1, {start}
+    while cur is not None and cur not in seen:
+        if cur == target:
+            return level
+        seen.add(cur)
+        cur = parents.get(cur)
+        level += 1
+    return None
 
 
 def manager_level(world: World, d: Directory, user: str, owner: str) -> int | None:
-    """SEC-5: 1 when ``user`` is the direct manager of ``owner``, n for the n-th manager up,
-    None when ``user`` is not above ``owner`` at all. Disabled hierarchy: always None."""
+    """SEC-5 / SEC-8: how far ``user`` is above the user ``owner`` (``level_above``)."""
+    return level_above(world, d, user, owner)
+
+
+def hierarchy_subjects(
+    world: World, d: Directory, row: str | None, owner: str
+) -> list[tuple[str, frozenset[RowRight] | None]]:
+    """SEC-5 / SEC-8: the users whose rows include this one, each with the most the hierarchy
+    gives through them (None: no cap): its owner, the members of its owner team, and the users
+    it is shared with, directly or through a team (capped by the shared rights)."""
+    found: list[tuple[str, frozenset[RowRight] | None]] = []
+    if owner in d.user_bu:
+        found.append((owner, None))
+    elif owner in world.owner_teams:
+        found.extend((m, None) for m in d.team_members[owner])
+    if row is not None:
+        found.extend((u, rights) for (r, u), rights in d.shares.items() if r == row)
+        for (r, team), rights in d.team_shares.items():
+            if r == row:
+                found.extend((m, rights) for m in d.team_members[team])
+    return found
+
+
+def hierarchy_rights(
+    world: World, d: Directory, user: str, row: str | None, owner: str
+) -> tuple[frozenset[RowRight], bool]:
+    """SEC-5 / SEC-8: the rights the hierarchy gives ``user`` on a row, before the privilege
+    check: through a subject (``hierarchy_subjects``) directly below, Read, Write, Append and
+    Append To (not Delete); through one 2 to depth levels below, Read only. Also whether
+    ``user`` is above any subject at all, within the depth or not."""
     if not world.hierarchy_enabled:
+        return _NOTHING, False
+    found: set[RowRight] = set()
+    involved = False
+    for subject, cap in hierarchy_subjects(world, d, row, owner):
+        level = level_above(world, d, user, subject)
+        if level is None:
+            continue
+        involved = True
+        if level > world.hierarchy_depth:
+            continue
+        given = DIRECT_HIERARCHY_RIGHTS if level == 1 else _READ_ONLY
+        found.update(given if cap is None else given & cap)
+    return frozenset(found), involved
+
+
+def team_shared_rights(d: Directory, user: str, row: str | None) -> frozenset[RowRight] | None:
+    """SEC-10: the rights shared on ``row`` with the teams ``user`` is a member of (None when
+    no team of theirs has a share of it)."""
+    if row is None or not d.team_shares:
         return None
-    cur = d.user_manager.get(owner)
-    level = 1
-    seen = {owner}
-    while cur is not None and cur not in seen:
-        if cur == user:
-            return level
-        seen.add(cur)
-        cur = d.user_manager.get(cur)
-        level += 1
-    return None
+    found: set[RowRight] | None = None
+    for (r, team), rights in d.team_shares.items():
+        if r == row and user in d.team_members[team]:
+            found = (found or set()) | rights
+    return None if found is None else frozenset(found)
 
 
 def row_rights(
@@ -91,44 +257,95 @@ def row_rights(
     d: Directory,
     user: str,
     table: str,
-    row: str,
+    row: str | None,
     owner: str,
     why: set[str] | None = None,
+    only: tuple[RowRight, ...] | None = None,
 ) -> frozenset[RowRight]:
-    """The rights ``user`` holds on one row now: SEC-1/SEC-2 by depth, SEC-4 by sharing and
-    SEC-5 by manager hierarchy (within the hierarchy depth). ``why``, when given, collects the
-    IDs of the rules that took part in the decision."""
+    """The rights ``user`` holds on one row now: SEC-1/SEC-2/SEC-9 by the grants that reach
+    it, SEC-4/SEC-10 by sharing with the user or their teams, SEC-5/SEC-8 by the hierarchy
+    (within its depth), each of the last two only where the user holds the privilege at User
+    depth. ``row`` None asks about a new row of ``owner`` (nothing is shared on it yet).
+    ``why``, when given, collects the IDs of the rules that took part in the decision;
+    ``only``, when given, limits the question to those rights (the others are left out)."""
+    shared = d.shares.get((row, user)) if row is not None else None
+    team_shared = team_shared_rights(d, user, row)
+    above, involved = hierarchy_rights(world, d, user, row, owner)
+    team_roles = _team_roles(world, d, user) if world.owner_teams else []
+    if why is not None:
+        why.add("SEC-1")
+        if len(d.user_roles[user]) + len(team_roles) > 1:
+            why.add("SEC-2")
+        if shared is not None:
+            why.add("SEC-4")
+        if team_shared is not None:
+            why.add("SEC-10")
+        if involved:
+            why.add("SEC-8" if world.hierarchy_model == "position" else "SEC-5")
+        if team_roles or owner in world.owner_teams:
+            why.add("SEC-9")
+    # the role privilege maps, each with the principal it reaches rows from (``_grants``)
+    maps = [(d.role_privileges[role], user) for role in d.user_roles[user]]
+    direct: list[dict[tuple[str, Privilege], Depth]] = []
+    for team, role in team_roles:
+        maps.append((d.role_privileges[role], team))
+        if d.role_inheritance.get(role, "team") == "direct_basic":
+            direct.append(d.role_privileges[role])
     rights: set[RowRight] = set()
-    shared = d.shares.get((row, user))
-    level_above = manager_level(world, d, user, owner)
-    if level_above is not None and level_above > world.hierarchy_depth:
-        level_above = None
-        if why is not None:
-            why.add("SEC-5")
-    for right in ROW_RIGHTS:
-        level = depth_of(world, d, user, table, right)
-        if why is not None:
-            why.add("SEC-1")
-            if len(d.user_roles[user]) > 1:
-                why.add("SEC-2")
-            if shared is not None:
-                why.add("SEC-4")
-            if level_above is not None:
-                why.add("SEC-5")
-        if depth_covers(world, d, user, level, owner):
+    for right in world.rights if only is None else only:
+        key = (table, right)
+        found = [(_LEVEL[privs.get(key, "none")], principal) for privs, principal in maps]
+        found.extend(
+            (USER_LEVEL, user) for privs in direct if _LEVEL[privs.get(key, "none")] >= USER_LEVEL
+        )
+        if any(reaches(world, d, level, principal, owner) for level, principal in found):
             rights.add(right)
-        elif level >= USER_LEVEL and (
+        elif any(level >= USER_LEVEL for level, _ in found) and (
             (shared is not None and right in shared)  # SEC-4
-            or level_above == 1  # SEC-5, direct manager
-            or (level_above is not None and right == "read")  # SEC-5, higher managers
+            or (team_shared is not None and right in team_shared)  # SEC-10
+            or right in above  # SEC-5 / SEC-8
         ):
             rights.add(right)
     return frozenset(rights)
 
 
-def can_create(world: World, d: Directory, user: str, table: str) -> bool:
-    """SEC-3: creating a row needs Create at User depth at least; the creator owns the row."""
-    return depth_of(world, d, user, table, "create") >= USER_LEVEL
+def new_row_rights(
+    world: World, d: Directory, user: str, table: str, owner: str
+) -> frozenset[RowRight]:
+    """STALE-1 / SEC-9: the rights ``user`` holds on a new row of ``table`` owned by ``owner``
+    (themselves or an owner team): what the device uses for a row it created itself."""
+    return row_rights(world, d, user, table, None, owner)
+
+
+def may_own(world: World, d: Directory, user: str, owner: str) -> bool:
+    """SEC-9: a create may name as owner the creator or an owner team they are a member of."""
+    return owner == user or (owner in world.owner_teams and user in d.team_members[owner])
+
+
+def can_create(world: World, d: Directory, user: str, table: str, owner: str | None = None) -> bool:
+    """SEC-3 / SEC-9: creating a row needs Create from a grant that reaches the new row as it
+    will be owned: by the creator (User depth at least) or, when the create names one, by an
+    owner team the creator is a member of."""
+    owner = user if owner is None else owner
+    if not may_own(world, d, user, owner):
+        return False
+    return any(
+        reaches(world, d, level, principal, owner)
+        for level, principal in grants(world, d, user, table, "create")
+    )
+
+
+def lookups_set(world: World, table: str, values: Values) -> list[tuple[str, str | None]]:
+    """SEC-11: the lookups a change sets to a row (a non-null value), each as (target table,
+    row id; None for a value that cannot name a row); none without Append privileges."""
+    if not world.append_privileges:
+        return []
+    lookups = world.tables[table].lookups
+    return [
+        (lookups[c], v if isinstance(v, str) else None)
+        for c, v in sorted(values.items())
+        if c in lookups and v is not None
+    ]
 
 
 def secured_columns_denied(world: World, user: str, table: str, columns: list[str]) -> list[str]:
@@ -155,14 +372,19 @@ def take_snapshot(
 
     ``rows`` maps each downloaded row id to (table, owner).
     """
+    teams = teams_of(world, d, user)
     return Snapshot(
         create_tables=frozenset(t for t in tables if can_create(world, d, user, t)),
-        own_rights={
-            t: frozenset(r for r in ROW_RIGHTS if depth_of(world, d, user, t, r) >= USER_LEVEL)
-            for t in tables
-        },
+        own_rights={t: new_row_rights(world, d, user, t, user) for t in tables},
         row_rights={
             rid: row_rights(world, d, user, table, rid, owner)
             for rid, (table, owner) in rows.items()
+        },
+        team_create_tables={
+            team: frozenset(t for t in tables if can_create(world, d, user, t, team))
+            for team in teams
+        },
+        team_rights={
+            team: {t: new_row_rights(world, d, user, t, team) for t in tables} for team in teams
         },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from models.profile import device_tables, passes_filter
 from models.records import (
@@ -11,6 +12,7 @@ from models.records import (
     ROW_RIGHTS,
     Depth,
     EditKind,
+    Inheritance,
     Operation,
     Privilege,
     Reason,
@@ -24,14 +26,17 @@ from models.security import (
     Directory,
     Snapshot,
     can_create,
+    lookups_set,
+    new_row_rights,
     row_rights,
     secured_columns_denied,
     take_snapshot,
 )
 from models.values import values_problem
-from models.world import World, manager_cycle
+from models.world import World, manager_cycle, parent_cycle
 
 #: The source of a change: a device id, or SERVER_SOURCE for server-side edits.
+_READ: tuple[RowRight] = ("read",)
 SERVER_SOURCE = ""
 
 
@@ -60,6 +65,8 @@ class Change:
     #: the server version the device last downloaded for this row; None for a row the device
     #: created itself and has not downloaded yet (CONFLICT-1).
     base: int | None
+    #: for a create, the owner it names (SEC-9); None: the creator
+    owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,18 +99,29 @@ class Server:
     def from_world(cls, world: World) -> Server:
         spec = world.spec
         role_privileges: dict[str, dict[tuple[str, Privilege], Depth]] = {}
+        inheritance: dict[str, Inheritance] = {}
         for role in spec["roles"]:
             privs = role_privileges.setdefault(role["id"], {})
+            inheritance[role["id"]] = role.get("member_inheritance", "team")
             for table, by_priv in role["privileges"].items():
                 for priv, depth in by_priv.items():
                     if priv in PRIVILEGES:
                         privs[(table, priv)] = depth
+        teams = spec.get("teams", [])
         directory = Directory(
             user_bu={u["id"]: u["business_unit"] for u in spec["users"]},
             user_manager={u["id"]: u["manager"] for u in spec["users"]},
             user_roles={u["id"]: set(u["roles"]) for u in spec["users"]},
             role_privileges=role_privileges,
             shares={(s["row"], s["user"]): frozenset(s["rights"]) for s in spec["shares"]},
+            user_position={u["id"]: u.get("position") for u in spec["users"]},
+            position_parent={p["id"]: p["parent"] for p in spec.get("positions", [])},
+            team_members={t["id"]: set(t["members"]) for t in teams},
+            team_roles={t["id"]: set(t["roles"]) for t in teams},
+            role_inheritance=inheritance,
+            team_shares={
+                (s["row"], s["team"]): frozenset(s["rights"]) for s in spec.get("team_shares", [])
+            },
         )
         server = cls(world, directory)
         for r in spec["rows"]:
@@ -126,16 +144,17 @@ class Server:
     def readable(self, user: str, why: set[str] | None = None) -> list[str]:
         """PROFILE-5 / SYNC-4: the ids of the rows in the device's tables that ``user`` may read
         now and that pass the profile's row filter of their table: the user's projection."""
-        tables = device_tables(self.world)
+        world = self.world
+        tables = device_tables(world)
         ids: list[str] = []
         for rid, r in self.rows.items():
             if r.table not in tables:
                 continue
-            row_filter = self.world.profile[r.table]
+            row_filter = world.profile[r.table]
             if why is not None and row_filter != "all":
                 why.add("PROFILE-5")
-            if passes_filter(self.directory, user, row_filter, r.owner) and "read" in row_rights(
-                self.world, self.directory, user, r.table, rid, r.owner, why
+            if passes_filter(world, self.directory, user, row_filter, r.owner) and row_rights(
+                world, self.directory, user, r.table, rid, r.owner, why, only=_READ
             ):
                 ids.append(rid)
         return ids
@@ -179,7 +198,8 @@ class Server:
             self.trace.add("VALID-3")
             return {"table": change.table, "row": change.row, "op": change.kind, "reason": reason}
         if change.kind == "create":
-            self.rows[change.row] = Row(change.table, user, dict(change.values), [])
+            owner = user if change.owner is None else change.owner
+            self.rows[change.row] = Row(change.table, owner, dict(change.values), [])
             self._touch(change.row, device)
         elif change.kind == "delete":
             self._delete(change.row)
@@ -189,7 +209,7 @@ class Server:
         return None
 
     def _rejection(self, device: str, user: str, change: Change) -> Reason | None:
-        world, d, trace = self.world, self.directory, self.trace
+        world, trace = self.world, self.trace
         table = world.tables.get(change.table)
         if table is None:
             return "invalid"
@@ -200,8 +220,7 @@ class Server:
             if values_problem(table.columns, change.values, complete=True):
                 trace.add("WORLD-3")
                 return "invalid"
-            trace.add("SEC-3")
-            if not can_create(world, d, user, change.table):
+            if self.privilege_denied(user, change, trace):
                 return "privilege"
             if secured:
                 trace.add("SEC-7")
@@ -215,8 +234,7 @@ class Server:
         if change.kind == "update" and values_problem(table.columns, change.values, complete=False):
             trace.add("WORLD-3")
             return "invalid"
-        needed: RowRight = "write" if change.kind == "update" else "delete"
-        if needed not in row_rights(world, d, user, row.table, change.row, row.owner, trace):
+        if self.privilege_denied(user, change, trace):
             return "privilege"
         if change.kind == "update" and secured:
             trace.add("SEC-7")
@@ -230,10 +248,66 @@ class Server:
             trace.add("CONFLICT-2")
         return None
 
+    def privilege_denied(self, user: str, change: Change, trace: set[str] | None = None) -> bool:
+        """Whether the server's current privileges refuse a change, field-level security aside
+        (SEC-7 is the server's alone, SEC-6): a create needs Create for the owner it names
+        (SEC-3, SEC-9), an update Write and a delete Delete, and no more (SEC-12); setting a
+        lookup needs Append on the changed row and Append To on the row it names (SEC-11).
+        The change's row exists in its table, unless it is a create."""
+        world, d = self.world, self.directory
+        if change.kind == "create":
+            owner = user if change.owner is None else change.owner
+            if trace is not None:
+                trace.add("SEC-3")
+                if owner != user:
+                    trace.add("SEC-9")
+            if not can_create(world, d, user, change.table, owner):
+                return True
+            rights = new_row_rights(world, d, user, change.table, owner)
+        else:
+            row = self.rows[change.row]
+            rights = row_rights(world, d, user, row.table, change.row, row.owner, trace)
+            needed: RowRight = "write" if change.kind == "update" else "delete"
+            if needed not in rights:
+                return True
+            if trace is not None and "read" not in rights:
+                trace.add("SEC-12")
+        return self._append_denied(user, change, rights, trace)
+
+    def _append_denied(
+        self,
+        user: str,
+        change: Change,
+        rights: frozenset[RowRight],
+        trace: set[str] | None,
+    ) -> bool:
+        """SEC-11: each lookup the change sets needs Append on the changed row (``rights``) and
+        Append To on the row it names, when that row exists in the lookup's target table."""
+        targets = lookups_set(self.world, change.table, change.values)
+        if not targets:
+            return False
+        if trace is not None:
+            trace.add("SEC-11")
+        if "append" not in rights:
+            return True
+        for target_table, rid in targets:
+            target = None if rid is None else self.rows.get(rid)
+            if rid is None or target is None or target.table != target_table:
+                continue
+            target_rights = row_rights(
+                self.world, self.directory, user, target_table, rid, target.owner, trace
+            )
+            if "append_to" not in target_rights:
+                return True
+        return False
+
     def _delete(self, row: str) -> None:
         del self.rows[row]
-        for key in [k for k in self.directory.shares if k[0] == row]:
-            del self.directory.shares[key]
+        d = self.directory
+        for key in [k for k in d.shares if k[0] == row]:
+            del d.shares[key]
+        for key in [k for k in d.team_shares if k[0] == row]:
+            del d.team_shares[key]
 
     # --- administrator events and other users' edits -----------------------------------
 
@@ -247,11 +321,18 @@ class Server:
             self.trace.add("WORLD-2")
         return result
 
-    def _event(self, op: Operation) -> Result:
+    def _event(self, op: Operation) -> Result:  # noqa: C901 - one branch per event kind
         d, world, kind = self.directory, self.world, op["kind"]
         user = op.get("user")
         if user is not None and user not in d.user_bu:
             return refused("invalid")
+        team = op.get("team")
+        if team is not None and team not in world.team_bu:
+            return refused("invalid")
+        if kind in TEAM_EVENTS:
+            return self._team_event(op)
+        if kind in ("set_position", "move_position"):
+            return self._position_event(op)
         if kind in ("assign_role", "remove_role"):
             role = op.get("role")
             if user is None or role not in d.role_privileges:
@@ -294,7 +375,7 @@ class Server:
                 table not in world.tables
                 or rid is None
                 or rid in self.rows
-                or owner not in d.user_bu
+                or not self._principal(owner)
                 or values_problem(world.tables[table].columns, values, complete=True)
             ):
                 return refused("invalid")
@@ -319,7 +400,7 @@ class Server:
             d.shares.pop((rid, user), None)
         elif kind == "reassign":
             owner = op.get("owner")
-            if owner not in d.user_bu:
+            if not self._principal(owner):
                 return refused("invalid")
             row.owner = owner
             self._touch(rid, SERVER_SOURCE)
@@ -332,6 +413,87 @@ class Server:
         else:
             self._delete(rid)
         return ACCEPTED
+
+    def _principal(self, owner: object) -> TypeGuard[str]:
+        """Whether ``owner`` may own a row: a user, or an owner team (SEC-9, SEC-10)."""
+        return isinstance(owner, str) and (
+            owner in self.directory.user_bu or owner in self.world.owner_teams
+        )
+
+    def _team_event(self, op: Operation) -> Result:
+        """SEC-9 / SEC-10: members, team roles and team shares. The team (and user) named were
+        checked by ``_event``."""
+        d, world, kind, team = self.directory, self.world, op["kind"], op.get("team")
+        if team is None:
+            return refused("invalid")
+        if kind in ("add_member", "remove_member"):
+            user = op.get("user")
+            if user is None:
+                return refused("invalid")
+            if kind == "add_member":
+                d.team_members[team].add(user)
+            else:
+                d.team_members[team].discard(user)
+            return ACCEPTED
+        if kind in ("assign_team_role", "remove_team_role"):
+            role = op.get("role")
+            if not isinstance(role, str) or role not in d.role_privileges:
+                return refused("invalid")
+            if kind == "remove_team_role":
+                d.team_roles[team].discard(role)
+                return ACCEPTED
+            if team not in world.owner_teams:
+                return refused("invalid")  # an access team has no roles
+            d.team_roles[team].add(role)
+            return ACCEPTED
+        rid = op.get("row")
+        if rid is None or rid not in self.rows:
+            return refused("not_found")
+        if kind == "share_team":
+            rights = op.get("rights")
+            if not isinstance(rights, list) or any(r not in ROW_RIGHTS for r in rights):
+                return refused("invalid")
+            d.team_shares[(rid, team)] = frozenset(rights)
+        else:
+            d.team_shares.pop((rid, team), None)
+        return ACCEPTED
+
+    def _position_event(self, op: Operation) -> Result:
+        """SEC-8: a user moved to another position (or none), a position under another parent
+        (or none); one that would close a cycle of positions is ``invalid``."""
+        d, kind = self.directory, op["kind"]
+        if "position" not in op:
+            return refused("invalid")
+        position = op["position"]
+        if position is not None and position not in d.position_parent:
+            return refused("invalid")
+        if kind == "set_position":
+            user = op.get("user")
+            if user is None:
+                return refused("invalid")
+            d.user_position[user] = position
+            return ACCEPTED
+        parent = op.get("parent")
+        if (
+            position is None
+            or "parent" not in op
+            or (parent is not None and parent not in d.position_parent)
+            or parent_cycle(d.position_parent, position, parent)
+        ):
+            return refused("invalid")
+        d.position_parent[position] = parent
+        return ACCEPTED
+
+
+#: the server-side events of teams (SEC-9, SEC-10)
+TEAM_EVENTS = (
+    "add_member",
+    "remove_member",
+    "assign_team_role",
+    "remove_team_role",
+    "share_team",
+    "unshare_team",
+)
 
 
 def conflicts(row: Row, device: str, base: int | None) -> bool:

@@ -12,16 +12,15 @@ from models.records import (
     SERVER_KINDS,
     SYSTEM_KINDS,
     DeviceObservation,
+    EditKind,
     Observation,
     Operation,
     Result,
-    RowRight,
     ServerRow,
     Step,
     WorldSpec,
 )
-from models.security import can_create, row_rights
-from models.server import Server, refused
+from models.server import Change, Server, refused
 from models.sync import end_cycle, restart, restart_server, start_cycle
 from models.world import World, build_world
 
@@ -102,19 +101,24 @@ class ModelSystem:
         return result
 
     def _live_decision(self, device: Device, op: Operation) -> bool | None:
-        """Whether the server would allow this local edit now (None when it cannot say)."""
+        """Whether the server's privileges would allow this local edit now, field-level
+        security aside (None when it cannot say)."""
         table, rid = op.get("table", ""), op.get("row", "")
         if table not in device_tables(self.world):
             return None
-        if op["kind"] == "create":
-            return can_create(self.world, self.server.directory, device.user, table)
-        row = self.server.rows.get(rid)
-        if row is None or row.table != table or rid not in device.cache:
+        values = op.get("values", {})
+        if not isinstance(values, dict):
             return None
-        needed: RowRight = "write" if op["kind"] == "update" else "delete"
-        return needed in row_rights(
-            self.world, self.server.directory, device.user, table, rid, row.owner
+        kind: EditKind = op["kind"]  # type: ignore[assignment]
+        owner = op.get("owner") if kind == "create" else None
+        if kind != "create":
+            row = self.server.rows.get(rid)
+            if row is None or row.table != table or rid not in device.cache:
+                return None
+        change = Change(
+            "", kind, table, rid, values, None, owner if isinstance(owner, str) else None
         )
+        return not self.server.privilege_denied(device.user, change)
 
     def _note_staleness(self) -> None:
         """STALE-2 / STALE-3 are exercised when a server-side event leaves a device's cache

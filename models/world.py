@@ -1,8 +1,8 @@
-"""The fixed part of a test case: business units, tables, roles, profile, views, devices.
+"""The fixed part of a test case: business units, tables, roles, teams, profile, views, devices.
 
 ``World`` is built once from a ``WorldSpec`` and checked (WORLD-1). The mutable part of the
-server (users' roles, managers and business units, role depths, rows, shares) starts from the
-spec and lives in ``models.server``.
+server (users' roles, managers, positions and business units, role depths, team members and
+roles, the position tree, rows, shares) starts from the spec and lives in ``models.server``.
 """
 
 from __future__ import annotations
@@ -10,13 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.records import (
+    BASIC_ROW_RIGHTS,
     CONFLICT_POLICIES,
     DEPTHS,
+    HIERARCHY_MODELS,
+    INHERITANCES,
     PRIVILEGES,
     ROW_FILTERS,
     ROW_RIGHTS,
+    TEAM_KINDS,
     ConflictPolicy,
+    HierarchyModel,
     RowFilter,
+    RowRight,
     WorldSpec,
 )
 from models.values import check_schema, values_problem
@@ -44,6 +50,15 @@ class World:
     field_permissions: dict[tuple[str, str], frozenset[str]]
     hierarchy_enabled: bool
     hierarchy_depth: int
+    hierarchy_model: HierarchyModel
+    #: team -> its business unit, and the owner teams (those that can own rows and hold roles):
+    #: a team's kind and unit never change (SEC-9, SEC-10)
+    team_bu: dict[str, str]
+    owner_teams: frozenset[str]
+    #: SEC-11: whether roles grant Append and Append To and lookups need them
+    append_privileges: bool
+    #: the rights on a row that matter in this world (SEC-4, SEC-11)
+    rights: tuple[RowRight, ...]
     #: views by id: (table, every referenced table including its own).
     views: dict[str, frozenset[str]]
     offline_modules_tables: frozenset[str]
@@ -52,17 +67,12 @@ class World:
     devices: dict[str, str]
     conflict_policy: ConflictPolicy
 
+    #: business unit -> the unit and every unit below it (SEC-1, Parent:Child depth)
+    subtrees: dict[str, frozenset[str]]
+
     def subtree(self, bu: str) -> frozenset[str]:
         """The business unit and every unit below it (SEC-1, Parent:Child depth)."""
-        found = {bu}
-        changed = True
-        while changed:
-            changed = False
-            for child, parent in self.bu_parent.items():
-                if parent in found and child not in found:
-                    found.add(child)
-                    changed = True
-        return frozenset(found)
+        return self.subtrees[bu]
 
 
 def _fail(what: str) -> InvalidWorld:
@@ -72,10 +82,13 @@ def _fail(what: str) -> InvalidWorld:
 def build_world(spec: WorldSpec) -> World:
     """Check a world spec against WORLD-1 and WORLD-3 and index it.
 
-    WORLD-1: one root business unit and a tree below it; unique ids; every reference (user's
-    unit, manager, roles; row's table and owner; share's row and user; module, profile and view
-    tables; device's user) names something that exists; the manager graph has no cycle;
-    hierarchy depth is at least 1; the conflict policy is ``client_wins`` or ``server_wins``.
+    WORLD-1: one root business unit and a tree below it; unique ids (no team with a user's id);
+    every reference (user's unit, manager, position, roles; row's table and owner, a user or an
+    owner team; share's row and user or team; team's unit, members and roles; position's parent;
+    module, profile and view tables; device's user) names something that exists; an access team
+    has no roles; neither managers nor positions form a cycle; hierarchy depth is at least 1 and
+    its model ``manager`` or ``position``; the conflict policy is ``client_wins`` or
+    ``server_wins``.
     WORLD-3: every column schema is in the supported subset and every row's values fit it.
     """
     bu_parent: dict[str, str | None] = {}
@@ -128,6 +141,21 @@ def build_world(spec: WorldSpec) -> World:
             for priv, depth in privs.items():
                 if priv not in PRIVILEGES or depth not in DEPTHS:
                     raise _fail(f"role {role['id']!r} has bad privilege {priv!r}: {depth!r}")
+        if role.get("member_inheritance", "team") not in INHERITANCES:
+            raise _fail(
+                f"role {role['id']!r} has bad inheritance {role.get('member_inheritance')!r}"
+            )
+
+    positions: dict[str, str | None] = {}
+    for pos in spec.get("positions", []):
+        if pos["id"] in positions:
+            raise _fail(f"position {pos['id']!r} is defined twice")
+        positions[pos["id"]] = pos["parent"]
+    for pos_id, parent in positions.items():
+        if parent is not None and parent not in positions:
+            raise _fail(f"position {pos_id!r} has unknown parent {parent!r}")
+        if parent_cycle(positions, pos_id, parent):
+            raise _fail(f"position {pos_id!r} is in a parent cycle")
 
     users: dict[str, str | None] = {}
     for u in spec["users"]:
@@ -139,11 +167,35 @@ def build_world(spec: WorldSpec) -> World:
         for r in u["roles"]:
             if r not in role_ids:
                 raise _fail(f"user {u['id']!r} has unknown role {r!r}")
+        position = u.get("position")
+        if position is not None and position not in positions:
+            raise _fail(f"user {u['id']!r} holds unknown position {position!r}")
     for uid, mgr in users.items():
         if mgr is not None and mgr not in users:
             raise _fail(f"user {uid!r} has unknown manager {mgr!r}")
         if manager_cycle(users, uid, mgr):
             raise _fail(f"user {uid!r} is in a manager cycle")
+
+    team_bu: dict[str, str] = {}
+    owner_teams: set[str] = set()
+    for team in spec.get("teams", []):
+        tid = team["id"]
+        if tid in team_bu or tid in users:
+            raise _fail(f"team {tid!r} is defined twice or has a user's id")
+        if team["kind"] not in TEAM_KINDS:
+            raise _fail(f"team {tid!r} has unknown kind {team['kind']!r}")
+        if team["business_unit"] not in bu_parent:
+            raise _fail(f"team {tid!r} is in unknown business unit {team['business_unit']!r}")
+        unknown = [m for m in team["members"] if m not in users]
+        if unknown:
+            raise _fail(f"team {tid!r} has unknown members {unknown}")
+        if any(r not in role_ids for r in team["roles"]):
+            raise _fail(f"team {tid!r} has unknown roles {team['roles']}")
+        if team["kind"] == "access" and team["roles"]:
+            raise _fail(f"access team {tid!r} has roles (SEC-10: an access team has none)")
+        team_bu[tid] = team["business_unit"]
+        if team["kind"] == "owner":
+            owner_teams.add(tid)
 
     field_permissions: dict[tuple[str, str], frozenset[str]] = {}
     for fp in spec["field_permissions"]:
@@ -165,7 +217,7 @@ def build_world(spec: WorldSpec) -> World:
         row_ids.add(row["id"])
         if row["table"] not in tables:
             raise _fail(f"row {row['id']!r} is in unknown table {row['table']!r}")
-        if row["owner"] not in users:
+        if row["owner"] not in users and row["owner"] not in owner_teams:
             raise _fail(f"row {row['id']!r} has unknown owner {row['owner']!r}")
         problem = values_problem(tables[row["table"]].columns, row["values"], complete=True)
         if problem:
@@ -175,6 +227,14 @@ def build_world(spec: WorldSpec) -> World:
             raise _fail(f"share of {share['row']!r} to {share['user']!r} names an unknown entry")
         if any(r not in ROW_RIGHTS for r in share["rights"]):
             raise _fail(f"share of {share['row']!r} has bad rights {share['rights']!r}")
+    for team_share in spec.get("team_shares", []):
+        if team_share["row"] not in row_ids or team_share["team"] not in team_bu:
+            raise _fail(
+                f"share of {team_share['row']!r} to team {team_share['team']!r} names an "
+                "unknown entry"
+            )
+        if any(r not in ROW_RIGHTS for r in team_share["rights"]):
+            raise _fail(f"share of {team_share['row']!r} has bad rights {team_share['rights']!r}")
 
     offline_tables: set[str] = set()
     module_ids: set[str] = set()
@@ -206,8 +266,18 @@ def build_world(spec: WorldSpec) -> World:
         devices[d["id"]] = d["user"]
     if spec["hierarchy"]["depth"] < 1:
         raise _fail("hierarchy depth must be at least 1")
+    model = spec["hierarchy"].get("model", "manager")
+    if model not in HIERARCHY_MODELS:
+        raise _fail(f"unknown hierarchy model {model!r}")
     if spec["conflict_policy"] not in CONFLICT_POLICIES:
         raise _fail(f"unknown conflict policy {spec['conflict_policy']!r}")
+
+    subtrees: dict[str, set[str]] = {b: {b} for b in bu_parent}
+    for b in bu_parent:
+        cur = bu_parent[b]
+        while cur is not None:
+            subtrees[cur].add(b)
+            cur = bu_parent[cur]
 
     return World(
         spec=spec,
@@ -216,21 +286,33 @@ def build_world(spec: WorldSpec) -> World:
         field_permissions=field_permissions,
         hierarchy_enabled=spec["hierarchy"]["enabled"],
         hierarchy_depth=spec["hierarchy"]["depth"],
+        hierarchy_model=model,
+        team_bu=team_bu,
+        owner_teams=frozenset(owner_teams),
+        append_privileges=bool(spec.get("append_privileges", False)),
+        rights=ROW_RIGHTS if spec.get("append_privileges", False) else BASIC_ROW_RIGHTS,
         views=views,
         offline_modules_tables=frozenset(offline_tables),
         profile=dict(spec["profile"]),
         devices=devices,
         conflict_policy=spec["conflict_policy"],
+        subtrees={b: frozenset(units) for b, units in subtrees.items()},
     )
 
 
 def manager_cycle(managers: dict[str, str | None], user: str, manager: str | None) -> bool:
     """True when making ``manager`` the manager of ``user`` closes a cycle (WORLD-1, EVENT-2)."""
-    seen = {user}
-    cur = manager
+    return parent_cycle(managers, user, manager)
+
+
+def parent_cycle(parents: dict[str, str | None], node: str, parent: str | None) -> bool:
+    """True when making ``parent`` the parent of ``node`` closes a cycle: of managers, or of
+    positions (WORLD-1, EVENT-2)."""
+    seen = {node}
+    cur = parent
     while cur is not None:
         if cur in seen:
             return True
         seen.add(cur)
-        cur = managers.get(cur)
+        cur = parents.get(cur)
     return False

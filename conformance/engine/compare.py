@@ -18,7 +18,20 @@ _FAULT_RULES = {
     ("sync_end", "server_restart"): ["FAULT-3", "FAULT-5"],
     ("sync_end", "crash"): ["FAULT-4", "SYNC-8"],
 }
-_SECURITY = ("SEC-1", "SEC-2", "SEC-3", "SEC-4", "SEC-5", "SEC-7", "WORLD-2")
+_SECURITY = (
+    "SEC-1",
+    "SEC-2",
+    "SEC-3",
+    "SEC-4",
+    "SEC-5",
+    "SEC-7",
+    "SEC-8",
+    "SEC-9",
+    "SEC-10",
+    "SEC-11",
+    "SEC-12",
+    "WORLD-2",
+)
 
 
 def first_difference(expected: Any, actual: Any, path: str = "") -> tuple[str, Any, Any] | None:
@@ -73,7 +86,7 @@ def _candidates(
             if reason is not None and other is not None:  # refused, for another reason
                 return [], ["SEC-6", "DEVICE-1", first.get(reason, "STALE-1")]
             if reason == "privilege" or other == "privilege":  # explained by the engine
-                return [], ["STALE-1", "SEC-6", "SEC-3", "SYNC-7", "DEVICE-1"]
+                return [], ["STALE-1", "SEC-6", "SEC-11", "SEC-9", "SEC-3", "SYNC-7", "DEVICE-1"]
             if reason is not None:
                 return [first.get(reason, "DEVICE-1"), "DEVICE-1"], ["SEC-3"]
             return ["DEVICE-1"], ["SYNC-7", "WORLD-4"]
@@ -99,7 +112,16 @@ def _candidates(
         return ["SYNC-1"], ["SYNC-3", "SYNC-5"]
     if where == "errors":
         if kind == "sync_end":  # explained by the engine
-            return [], ["VALID-2", "VALID-3", "CONFLICT-3", "SEC-7", "SYNC-2", "SYNC-5"]
+            return [], [
+                "VALID-2",
+                "VALID-3",
+                "CONFLICT-3",
+                "SEC-7",
+                "SEC-11",
+                "SEC-12",
+                "SYNC-2",
+                "SYNC-5",
+            ]
         return ["VALID-2"], []
     if where == "rows":
         if kind in _EVENTS:  # a server-side event changed what the device shows: which way?

@@ -18,10 +18,15 @@ from models.records import DEPTHS, Operation, RowRight
 from models.security import (
     Snapshot,
     can_create,
-    depth_covers,
-    manager_level,
+    grants,
+    hierarchy_subjects,
+    level_above,
+    lookups_set,
+    new_row_rights,
+    reaches,
     row_rights,
     secured_columns_denied,
+    team_shared_rights,
 )
 from models.server import Change
 
@@ -33,28 +38,157 @@ _REASON_RULES = {
 }
 
 
+def hierarchy_rule(system: ModelSystem) -> str:
+    """The hierarchy rule of the world's model: manager (SEC-5) or position (SEC-8)."""
+    return "SEC-8" if system.world.hierarchy_model == "position" else "SEC-5"
+
+
+def in_one_line(system: ModelSystem, user: str, row: str, owner: str) -> bool:
+    """Whether ``user`` and one of the row's users (its owner, its owner team's members, those
+    it is shared with) are in one line of the hierarchy, in either direction: the hierarchy
+    gives ``user`` something on it, or would if it were walked the wrong way."""
+    world, d = system.world, system.server.directory
+    return any(
+        level_above(world, d, user, subject) is not None
+        or level_above(world, d, subject, user) is not None
+        for subject, _ in hierarchy_subjects(world, d, row, owner)
+    )
+
+
 def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -> list[str]:
     """The security rules deciding ``user``'s ``right`` on ``row``, the most specific first.
-    When the user's depth reaches the row, depth decides (SEC-1), or the deepest of several
-    roles' grants (SEC-2) when another role's would not reach it; otherwise a share (SEC-4)
-    or the manager hierarchy (SEC-5) is what could grant it, then depth (SEC-1)."""
+    When a role of the user's own reaches the row, depth decides (SEC-1), or the deepest of
+    several roles' grants (SEC-2) when another role's would not reach it; a team's role, or
+    the row's team owner, make it the teams' rule (SEC-9). Otherwise a share (SEC-4), a team's
+    share (SEC-10), the hierarchy (SEC-5, SEC-8) or a team's role (SEC-9) is what could grant
+    it, then depth (SEC-1)."""
     server_row = system.server.rows.get(row)
     if server_row is None:
         return ["SEC-1", "SEC-2"]
-    world, d, owner = system.world, system.server.directory, server_row.owner
-    grants = [
-        DEPTHS.index(d.role_privileges[role].get((server_row.table, right), "none"))
+    world, d, owner, table = (
+        system.world,
+        system.server.directory,
+        server_row.owner,
+        server_row.table,
+    )
+    own = [
+        DEPTHS.index(d.role_privileges[role].get((table, right), "none"))
         for role in sorted(d.user_roles[user])
     ]
-    reach = [depth_covers(world, d, user, level, owner) for level in grants]
-    if any(reach):
-        return ["SEC-2", "SEC-1", "WORLD-2"] if not all(reach) else ["SEC-1", "WORLD-2"]
-    rules: list[str] = []
+    every = grants(world, d, user, table, right)
+    teams = every[len(own) :]  # the grants of team roles (SEC-9)
+    own_reach = [reaches(world, d, level, user, owner) for level in own]
+    team_reach = any(reaches(world, d, level, p, owner) for level, p in teams)
+    member = user in d.team_members.get(owner, ()) and owner in world.owner_teams
+    # a team role read as the member's own (from the member's unit, or at User depth for the
+    # member's rows): the team bug that would give this right (SEC-9)
+    as_members = any(level >= 1 and reaches(world, d, level, user, owner) for level, _ in teams)
+    teamed = owner in world.owner_teams or any(level >= 1 for level, _ in teams)
+    if any(own_reach):
+        rules = ["SEC-2", "SEC-1"] if not all(own_reach) else ["SEC-1"]
+        if member:  # reached as a member of the owner team
+            rules = ["SEC-9", *rules]
+        elif teamed:
+            rules.append("SEC-9")
+        return [*rules, "WORLD-2"]
+    if team_reach:  # reached by a team's role: from the team's unit (SEC-9) or by depth?
+        return ["SEC-1", "SEC-9", "WORLD-2"] if as_members else ["SEC-9", "SEC-1", "WORLD-2"]
+    # teams the user was a member of in the world as given and is no longer: a right through
+    # one of them, kept after the membership ended, is the teams' rules' business
+    former = [
+        t for t in world.spec.get("teams", [])
+        if user in t["members"] and user not in d.team_members.get(t["id"], ())
+    ]  # fmt: skip
+    rules = []
+    if any(
+        right in rights and (r, t["id"]) == (row, team)
+        for t in former
+        for (r, team), rights in d.team_shares.items()
+    ):
+        rules.append("SEC-10")
+    if owner in {t["id"] for t in former} or any(
+        reaches(world, d, level_of_team, t["id"], owner)
+        for t in former
+        for role in t["roles"]
+        for level_of_team in [DEPTHS.index(d.role_privileges[role].get((table, right), "none"))]
+    ):
+        rules.append("SEC-9")
     if right in d.shares.get((row, user), frozenset()):
         rules.append("SEC-4")
-    if manager_level(world, d, user, owner) is not None:
-        rules.append("SEC-5")
-    return [*rules, "SEC-1", "WORLD-2"]
+    if right in (team_shared_rights(d, user, row) or frozenset()):
+        rules.append("SEC-10")
+    if in_one_line(system, user, row, owner):
+        rules.append(hierarchy_rule(system))
+    if (as_members or member) and "SEC-9" not in rules:
+        rules.append("SEC-9")
+    rules = list(dict.fromkeys(rules))
+    rules.append("SEC-1")
+    if teamed and "SEC-9" not in rules:
+        rules.append("SEC-9")
+    return [*rules, "WORLD-2"]
+
+
+def append_rules(
+    system: ModelSystem,
+    user: str,
+    table: str,
+    values: dict[str, Any],
+    rights: frozenset[RowRight],
+    row: str | None,
+) -> list[str]:
+    """SEC-11, then the rules deciding the Append (on the changed row: ``rights``, ``row`` None
+    for a new one) or Append To (on a row a lookup names) that the model found missing: a
+    team's role, a share, the hierarchy. (Whether the check was skipped or the right computed
+    wrongly, the result cannot tell; SEC-11 is the likelier.)"""
+    if "append" not in rights:
+        if row is None:  # a new row: who may append to it is its owner's business (SEC-9)
+            return ["SEC-11", "SEC-9"] if system.world.owner_teams else ["SEC-11"]
+        found = security_rules(system, user, row, "append")
+    else:
+        found = []
+        for target_table, rid in lookups_set(system.world, table, values):
+            target = system.server.rows.get(rid or "")
+            if rid is not None and target is not None and target.table == target_table:
+                if "append_to" not in row_rights(
+                    system.world, system.server.directory, user, target_table, rid, target.owner
+                ):
+                    found = security_rules(system, user, rid, "append_to")
+                    break
+    return ["SEC-11", *found]
+
+
+def change_rules(system: ModelSystem, user: str, change: Change) -> list[str]:
+    """The security rules deciding whether the server's privileges allow a change now, the
+    most specific first: Create for its owner (SEC-3, SEC-9), the right it uses on its row
+    (``security_rules``), Append and Append To for the lookups it sets (SEC-11), field-level
+    security (SEC-7)."""
+    world, d = system.world, system.server.directory
+    lookups = bool(lookups_set(world, change.table, change.values))
+    if change.kind == "create":
+        owner = user if change.owner is None else change.owner
+        teamed = owner != user or any(
+            p != user for _, p in grants(world, d, user, change.table, "create")
+        )
+        create = ["SEC-9", "SEC-3"] if teamed else ["SEC-3"]
+        if not can_create(world, d, user, change.table, owner):
+            return [*create, "SEC-2" if len(d.user_roles[user]) > 1 else "SEC-1"]
+        if lookups:
+            rights = new_row_rights(world, d, user, change.table, owner)
+            return [*append_rules(system, user, change.table, change.values, rights, None),
+                    "SEC-7", *create]  # fmt: skip
+        return ["SEC-7", *create]
+    right: RowRight = "write" if change.kind == "update" else "delete"
+    rules = security_rules(system, user, change.row, right)
+    server_row = system.server.rows.get(change.row)
+    if server_row is None:
+        return rules
+    rights = row_rights(world, d, user, server_row.table, change.row, server_row.owner)
+    if right in rights and lookups:
+        found = append_rules(system, user, change.table, change.values, rights, change.row)
+        return [*found, *(r for r in rules if r not in found)]
+    if right in rights and "read" not in rights:  # allowed without Read: SEC-12's case
+        return ["SEC-12", *rules]
+    return rules
 
 
 def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
@@ -70,8 +204,10 @@ def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
     d, world, user = system.server.directory, system.world, dev.user
     readable = "read" in row_rights(world, d, user, server_row.table, row, server_row.owner)
     row_filter = world.profile.get(server_row.table, "all")
-    if readable and not passes_filter(d, user, row_filter, server_row.owner):
+    if readable and not passes_filter(world, d, user, row_filter, server_row.owner):
         return ["PROFILE-5"]
+    if not readable and "SEC-12" in system.last_rules and row in dev.cache:
+        return ["SEC-12", *security_rules(system, user, row, "read")]  # written, not readable
     return security_rules(system, user, row, "read")
 
 
@@ -91,7 +227,19 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
             change = changes[outcomes.index(rejected[0])]
             return _privilege_rejection(system, dev.user, change)
         return ["VALID-1", *_REASON_RULES.get(reason, [])]
-    # the model applied every change: exactly-once, conflict resolution and order matter
+    # the model applied every change: a write or delete without Read (rare, so first when it
+    # happened), exactly-once, conflict resolution and order matter
+    edits = [ch for ch in changes if ch.kind != "create"]
+    if "SEC-12" in system.last_rules and edits:
+        # an update or delete applied for a user who may write (delete) it but not read it
+        row_left = system.server.rows.get(row)
+        if row_left is None or "read" not in row_rights(
+            system.world, system.server.directory, dev.user, row_left.table, row, row_left.owner
+        ):
+            # a lookup set too: Append and Append To are the likelier question (SEC-11)
+            if any(lookups_set(system.world, ch.table, ch.values) for ch in edits):
+                return ["SEC-11", "SEC-12", "VALID-1", "SYNC-2", "CONFLICT-1"]
+            return ["SEC-12", "VALID-1", "SYNC-2", "CONFLICT-1"]
     if "SYNC-5" in system.last_rules:
         return ["SYNC-5", "VALID-1"]
     if "CONFLICT-2" in system.last_rules:
@@ -104,10 +252,12 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
         if system.world.conflict_policy == "server_wins" and updates > 1:
             usual = ["CONFLICT-1", "SYNC-2", "VALID-1"]
     if changes[0].kind == "create":
+        security = change_rules(system, dev.user, changes[0])
+        if security[0] == "SEC-9":  # created for a team
+            return ["SEC-9", *usual, *security[1:]]
         return [*usual, "SEC-3"]
-    right: RowRight = "write" if changes[0].kind == "update" else "delete"
-    security = security_rules(system, dev.user, row, right)
-    if security[0] != "SEC-1":  # a share, a manager or several roles decide this right
+    security = change_rules(system, dev.user, changes[0])
+    if security[0] != "SEC-1":  # a share, a manager, a team, several roles decide this right
         return [security[0], *usual, *security[1:]]
     return [*usual, *security]
 
@@ -115,13 +265,8 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
 def _privilege_rejection(system: ModelSystem, user: str, change: Change) -> list[str]:
     """A change the model rejected for privileges and the implementation applied: a missing
     check (VALID-1) unless a specific security rule is involved."""
-    if change.kind == "create":
-        if not can_create(system.world, system.server.directory, user, change.table):
-            return ["VALID-1", "SEC-3"]
-        return ["SEC-7", "VALID-1"]
-    right: RowRight = "write" if change.kind == "update" else "delete"
-    rules = security_rules(system, user, change.row, right)
-    if rules[0] == "SEC-1":  # nothing specific about this row: the check itself is missing
+    rules = change_rules(system, user, change)
+    if rules[0] in ("SEC-1", "SEC-3"):  # nothing specific: the check itself is missing
         return ["VALID-1", *rules]
     return [rules[0], "VALID-1", *rules[1:]]
 
@@ -169,10 +314,10 @@ def explain_errors(
             return ["SYNC-5", "SYNC-2"]  # applied again when the batch was re-sent
         if reason == "privilege":
             user = system.devices[device].user
-            right: RowRight = "write" if a.get("op") == "update" else "delete"
-            if a.get("op") == "create":
+            change = next((c for c in batch if c.row == a.get("row")), None)
+            if change is None:
                 return ["SEC-3", "SEC-7"]
-            return security_rules(system, user, str(a.get("row")), right)
+            return change_rules(system, user, change)
     return ["VALID-2"]
 
 
@@ -181,13 +326,29 @@ def _key(error: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 
 def decision(snapshot: Snapshot, cached: bool, op: Operation) -> bool:
-    """Whether a privilege snapshot allows a local edit (STALE-1)."""
+    """Whether a privilege snapshot allows a local edit (STALE-1), Append aside: Create for
+    the owner it names (SEC-9), or the right it uses."""
+    table = op.get("table", "")
     if op["kind"] == "create":
-        return op.get("table") in snapshot.create_tables
+        owner = op.get("owner")
+        if owner is None or owner not in snapshot.team_create_tables:
+            return table in snapshot.create_tables
+        return table in snapshot.team_create_tables[owner]
     right = "write" if op["kind"] == "update" else "delete"
     if cached:
         return right in snapshot.row_rights.get(op.get("row", ""), frozenset())
-    return right in snapshot.own_rights.get(op.get("table", ""), frozenset())
+    return right in snapshot.own_rights.get(table, frozenset())
+
+
+def _basic_allowed(dev: Device, op: Operation) -> bool:
+    """Whether the device's snapshot allows an edit by its Create or the right it uses, that
+    is everything but Append and Append To (SEC-11)."""
+    table = op.get("table", "")
+    if op["kind"] == "create":
+        owner = op.get("owner")
+        return dev.may_create(table, owner if isinstance(owner, str) else None)
+    right: RowRight = "write" if op["kind"] == "update" else "delete"
+    return right in dev.rights(op.get("row", ""), table)
 
 
 def explain_edit(
@@ -229,28 +390,68 @@ def _edit_rules(
     if not exp_ok and not act_ok:  # refused both, for different reasons: the order of checks
         return ["DEVICE-1"]
     right: RowRight = "write" if op["kind"] == "update" else "delete"
+    world, table = system.world, op.get("table", "")
     # when the server would decide otherwise now, the device may have asked it (STALE-1), or
-    # computed the snapshot's rights wrongly: a share or a manager is then the suspect
+    # computed the snapshot's rights wrongly: a share, a team, a manager is then the suspect
     involved = (
         [] if op["kind"] == "create" else security_rules(system, dev.user, op.get("row", ""), right)
     )
-    special = [r for r in involved if r in ("SEC-4", "SEC-5")]
+    special = [r for r in involved if r in ("SEC-4", "SEC-5", "SEC-8", "SEC-9", "SEC-10")]
     if op["kind"] == "create":  # Create at User depth, from the deepest of several roles
         d = system.server.directory
-        first = [u["roles"] for u in system.world.spec["users"] if u["id"] == dev.user]
+        first = [u["roles"] for u in world.spec["users"] if u["id"] == dev.user]
         roles = max(len(d.user_roles[dev.user]), *(len(r) for r in first))
         special = ["SEC-3", "SEC-2" if roles > 1 else "SEC-1"]
+        team_grants = any(p != dev.user for _, p in grants(world, d, dev.user, table, "create"))
+        # the snapshot may be older than the membership: the teams of the world as given too
+        teams_given = any(
+            dev.user in t["members"] and t["roles"] for t in world.spec.get("teams", [])
+        )
+        if op.get("owner") not in (None, dev.user) or team_grants or teams_given:
+            special = ["SEC-9", *special]  # created for a team, or Create from a team's role
+    values = op.get("values") or {}
+    lookups = (
+        table in world.tables and isinstance(values, dict) and lookups_set(world, table, values)
+    )
+    # the snapshot allows the edit's Create or right: Append or Append To decided it (SEC-11),
+    # and when the model refused it, the rule deciding the right it found missing
+    if lookups and not act_ok and _basic_allowed(dev, op):
+        readable = system.server.readable(dev.user)
+        # a row it names that the device holds but the server no longer lets it read: a device
+        # that asked the server now (STALE-1) would not find it
+        gone = [rid for _, rid in lookups if rid in dev.cache and rid not in readable]
+        if gone and "STALE-1" not in system.last_rules:
+            return ["STALE-1", "STALE-3", "SEC-11", *special]
+    if lookups and _basic_allowed(dev, op):
+        found = ["SEC-11"]
+        if not exp_ok:
+            owner = op.get("owner") if isinstance(op.get("owner"), str) else None
+            row = None if op["kind"] == "create" else op.get("row", "")
+            rights = dev.rights(row, table) if row is not None else dev.new_row_rights(table, owner)
+            found = append_rules(system, dev.user, table, values, rights, row)
+        special = [*found, *(r for r in special if r not in found)]
     cached = op.get("row", "") in dev.cache
     # the decision of a snapshot an earlier sync replaced
     earlier = any(decision(old, cached, op) == act_ok != exp_ok for old in previous)
     if "STALE-1" in system.last_rules:  # the server would decide otherwise now
         return ["STALE-1", *(["STALE-4"] if earlier else []), *special]
-    if op.get("row") in dev.cache and op.get("row") not in system.server.readable(dev.user):
-        return ["STALE-1", "STALE-3", *special]  # decided by what the server says now
+    rid = op.get("row", "")
+    if rid in dev.cache and rid not in system.server.readable(dev.user):
+        server_row = system.server.rows.get(rid)
+        live = server_row is not None and right in row_rights(
+            world, system.server.directory, dev.user, server_row.table, rid, server_row.owner
+        )
+        # decided by what the server says now: a fresh download has no such row (a refusal),
+        # or the server's rights allow it
+        if not act_ok or live:
+            return ["STALE-1", "STALE-3", *special]
     if earlier:
         return ["STALE-4", "STALE-1"]
-    if op["kind"] == "create":
-        return special
+    if exp_ok and not act_ok and op["kind"] != "create":
+        if "read" not in dev.rights(rid, table):  # the snapshot allows it without Read
+            return ["SEC-12", *special, *(r for r in involved if r not in special)]
+    if op["kind"] == "create" or "SEC-11" in special[:2]:
+        return [*special, *(r for r in involved if r not in special)]
     return [*involved, "STALE-1"]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.records import END_FAULTS, SERVER_KINDS, START_FAULTS
+from models.rules import kinds_within
 
 EDITS = ("create", "update", "delete")
 #: edits with a value outside the column's schema (WORLD-3); see conformance.engine.machine
@@ -34,21 +35,34 @@ def faults_for(kind: str, capabilities: frozenset[str]) -> tuple[str, ...]:
 
 
 def kinds_for(kinds: tuple[str, ...], capabilities: frozenset[str]) -> tuple[str, ...]:
-    """A family's kinds without those the implementation cannot take (a restart without
-    ``restart``, a fault without its capability)."""
-    kept = []
-    for kind in kinds:
-        if kind == "restart" and "restart" not in capabilities:
-            continue
-        if kind == "server_restart" and "server_restart" not in capabilities:
-            continue
-        if kind in (FAULTY_START, FAULTY_END) and not faults_for(kind, capabilities):
-            continue
-        kept.append(kind)
-    return tuple(kept)
+    """A family's kinds without those the implementation cannot take: the operations of a
+    capability it lacks (``models.rules.CAPABILITY_KINDS``: restarts, team and position
+    events, server restarts) and the faulty cycle steps none of whose faults it declares."""
+    return tuple(
+        k
+        for k in kinds_within(kinds, capabilities)
+        if k not in (FAULTY_START, FAULTY_END) or faults_for(k, capabilities)
+    )
 
 
-PRIVILEGE_EVENTS = tuple(k for k in SERVER_KINDS if k not in DATA_EVENTS)
+#: events of teams (SEC-9, SEC-10) and of positions (SEC-8); only sent to an implementation
+#: that declares the capability (``models.rules.CAPABILITY_KINDS``)
+TEAM_EVENTS = (
+    "add_member",
+    "remove_member",
+    "assign_team_role",
+    "remove_team_role",
+    "share_team",
+    "unshare_team",
+)
+POSITION_EVENTS = ("set_position", "move_position")
+#: the privilege events every implementation is sent
+PRIVILEGE_EVENTS = tuple(
+    k for k in SERVER_KINDS if k not in DATA_EVENTS + TEAM_EVENTS + POSITION_EVENTS
+)
+#: the privilege changes of teams and positions that families about staleness and validation
+#: draw (the others would crowd out their own steps)
+MEMBERSHIP_EVENTS = ("add_member", "remove_member", "set_position")
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,8 @@ FAMILIES: tuple[Family, ...] = (
         + (SYNC,) * 3
         + ("restart",)
         + PRIVILEGE_EVENTS
+        + TEAM_EVENTS
+        + POSITION_EVENTS
         + DATA_EVENTS
         # faults at a low rate: the faults family draws them often
         + (FAULTY_START, FAULTY_END),
@@ -97,9 +113,14 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "security",
-        "privilege evaluation: depths, roles, sharing, hierarchy, field security",
+        "privilege evaluation: depths, roles, sharing, hierarchy, teams, Append, field security",
         ("SEC",),
-        EDITS * 2 + (SYNC,) * 5 + PRIVILEGE_EVENTS + ("server_create",),
+        EDITS * 3
+        + (SYNC,) * 6
+        + PRIVILEGE_EVENTS
+        + TEAM_EVENTS
+        + POSITION_EVENTS
+        + ("server_create",),
         depth_odds=8,
         worlds_scale=4,
     ),
@@ -107,13 +128,25 @@ FAMILIES: tuple[Family, ...] = (
         "staleness",
         "between syncs the device keeps what it knew",
         ("STALE",),
-        EDITS + ("read", "read") + (SYNC,) * 3 + CYCLE + PRIVILEGE_EVENTS + DATA_EVENTS,
+        EDITS
+        + ("read", "read")
+        + (SYNC,) * 3
+        + CYCLE
+        + PRIVILEGE_EVENTS
+        + MEMBERSHIP_EVENTS
+        + DATA_EVENTS,
     ),
     Family(
         "validation",
         "uploaded changes validated at sync",
         ("VALID",),
-        EDITS * 3 + INVALID_EDITS + (SYNC,) * 3 + CYCLE + PRIVILEGE_EVENTS + DATA_EVENTS,
+        EDITS * 3
+        + INVALID_EDITS
+        + (SYNC,) * 3
+        + CYCLE
+        + PRIVILEGE_EVENTS
+        + MEMBERSHIP_EVENTS
+        + DATA_EVENTS,
     ),
     Family(
         "outbox",

@@ -51,7 +51,7 @@ def machine_for(
         device_tables_required=family.device_tables_required,
         depth_odds=family.depth_odds,
     )
-    kinds = kinds_for(family.kinds, capabilities)
+    kinds = kinds_for(family.kinds, capabilities)  # restarts, teams, positions, faults
 
     class ConformanceMachine(RuleBasedStateMachine):
         def __init__(self) -> None:

@@ -153,9 +153,10 @@ def _smaller_worlds(
     world: WorldSpec, ops: list[Operation]
 ) -> list[tuple[WorldSpec, list[Operation]]]:
     """Simpler worlds, each one change away: without a device (and its operations), a view,
-    a share, a row, a user (and what is theirs), a role, a unit, an app module or a profile
-    table; with hierarchy security off. A candidate that breaks WORLD-1 fails to replay and is
-    dropped."""
+    a share (with a user or a team), a row, a user (and what is theirs), a team (and its
+    rows), a team's member or role, a position, a role, a unit, an app module or a profile
+    table; with hierarchy security off, or the manager model instead of positions, or without
+    Append privileges. A candidate that breaks WORLD-1 fails to replay and is dropped."""
     found: list[tuple[WorldSpec, list[Operation]]] = []
 
     def variant(change: Callable[[Any], None], keep: list[Operation] = ops) -> None:
@@ -172,12 +173,22 @@ def _smaller_worlds(
         variant(partial(_drop, key="views", entry=view))
     for share in world["shares"]:
         variant(partial(_drop, key="shares", entry=share))
+    for team_share in world.get("team_shares", []):
+        variant(partial(_drop, key="team_shares", entry=team_share))
     for row in world["rows"]:
         variant(partial(_drop_row, row=row["id"]))
     held = {d["user"] for d in world["devices"]}
     for user in world["users"][::-1]:
         if user["id"] not in held:
             variant(partial(_drop_user, user=user["id"]))
+    for team in world.get("teams", [])[::-1]:
+        variant(partial(_drop_team, team=team["id"]))
+        for member in team["members"]:
+            variant(partial(_leave_team, team=team["id"], member=member))
+        for team_role in team["roles"]:
+            variant(partial(_drop_team_role, team=team["id"], role=team_role))
+    for position in world.get("positions", [])[::-1]:
+        variant(partial(_drop_position, position=position["id"]))
     for role in world["roles"][::-1]:
         variant(partial(_drop_role, role=role["id"]))
     for unit in world["business_units"][::-1]:
@@ -188,6 +199,10 @@ def _smaller_worlds(
         variant(partial(_drop_table, table=table))
     if world["hierarchy"]["enabled"]:
         variant(_no_hierarchy)
+    if world["hierarchy"].get("model") == "position":
+        variant(_manager_model)
+    if world.get("append_privileges"):
+        variant(_no_append_privileges)
     return found
 
 
@@ -199,6 +214,45 @@ def _no_hierarchy(world: Any) -> None:
     world["hierarchy"]["enabled"] = False
 
 
+def _manager_model(world: Any) -> None:
+    world["hierarchy"]["model"] = "manager"
+
+
+def _no_append_privileges(world: Any) -> None:
+    world["append_privileges"] = False
+
+
+def _drop_team(world: Any, team: str) -> None:
+    for row in [r["id"] for r in world["rows"] if r["owner"] == team]:
+        _drop_row(world, row)
+    world["teams"] = [t for t in world["teams"] if t["id"] != team]
+    world["team_shares"] = [s for s in world.get("team_shares", []) if s["team"] != team]
+
+
+def _leave_team(world: Any, team: str, member: str) -> None:
+    for t in world["teams"]:
+        if t["id"] == team:
+            t["members"] = [m for m in t["members"] if m != member]
+
+
+def _drop_team_role(world: Any, team: str, role: str) -> None:
+    for t in world["teams"]:
+        if t["id"] == team:
+            t["roles"] = [r for r in t["roles"] if r != role]
+
+
+def _drop_position(world: Any, position: str) -> None:
+    """Without ``position``: its holders hold none, its children hang where it hung."""
+    parent = next(p["parent"] for p in world["positions"] if p["id"] == position)
+    world["positions"] = [p for p in world["positions"] if p["id"] != position]
+    for p in world["positions"]:
+        if p["parent"] == position:
+            p["parent"] = parent
+    for u in world["users"]:
+        if u.get("position") == position:
+            u["position"] = None
+
+
 def _drop(world: Any, key: str, entry: Any) -> None:
     world[key] = [e for e in world[key] if e != entry]
 
@@ -206,6 +260,8 @@ def _drop(world: Any, key: str, entry: Any) -> None:
 def _drop_row(world: Any, row: str) -> None:
     world["rows"] = [r for r in world["rows"] if r["id"] != row]
     world["shares"] = [s for s in world["shares"] if s["row"] != row]
+    if "team_shares" in world:
+        world["team_shares"] = [s for s in world["team_shares"] if s["row"] != row]
 
 
 def _drop_user(world: Any, user: str) -> None:
@@ -218,9 +274,13 @@ def _drop_user(world: Any, user: str) -> None:
     world["shares"] = [s for s in world["shares"] if s["user"] != user]
     for fp in world["field_permissions"]:
         fp["users"] = [u for u in fp["users"] if u != user]
+    for team in world.get("teams", []):
+        team["members"] = [m for m in team["members"] if m != user]
 
 
 def _drop_role(world: Any, role: str) -> None:
     world["roles"] = [r for r in world["roles"] if r["id"] != role]
     for u in world["users"]:
         u["roles"] = [r for r in u["roles"] if r != role]
+    for team in world.get("teams", []):
+        team["roles"] = [r for r in team["roles"] if r != role]

@@ -105,19 +105,25 @@ def no_local_constants() -> Iterator[None]:
     modules loaded at that moment; a serial run and a pytest-xdist worker load different
     modules, so the same seed would generate different examples. The suite's values come from
     the column schemas, so these constants add nothing: this replaces Hypothesis's private
-    ``_get_local_constants`` with one that finds none (``tests/engine/test_profiles.py`` tells
-    when that name is gone).
+    ``_get_local_constants`` with one that finds none, and its ``CONSTANTS_CACHE`` (the
+    constants of each kind of draw, local ones included, kept from the first draw that needed
+    them: an ordinary ``@given`` test run earlier in the process fills it) with an empty one
+    for the run (``tests/engine/test_profiles.py`` tells when those names are gone).
     """
     saved = getattr(_providers, "_get_local_constants", None)
-    if saved is None:
+    saved_cache = getattr(_providers, "CONSTANTS_CACHE", None)
+    if saved is None or saved_cache is None:
         yield
         return
     empty = Constants()
     setattr(_providers, "_get_local_constants", lambda: empty)  # noqa: B010
+    fresh = type(saved_cache)(saved_cache.max_size)
+    setattr(_providers, "CONSTANTS_CACHE", fresh)  # noqa: B010
     try:
         yield
     finally:
         setattr(_providers, "_get_local_constants", saved)  # noqa: B010
+        setattr(_providers, "CONSTANTS_CACHE", saved_cache)  # noqa: B010
 
 
 @contextmanager

@@ -53,6 +53,9 @@ def world_entries(world: WorldSpec) -> int:
         + len(world["profile"])
         + len(world["field_permissions"])
         + len(world["devices"])
+        + len(world.get("teams", []))
+        + len(world.get("team_shares", []))
+        + len(world.get("positions", []))
     )
 
 
@@ -88,6 +91,11 @@ def world_changes(world: WorldSpec, ops: list[Operation]) -> Iterator[Change]:
         if len(user["roles"]) > 1:
             for held in user["roles"]:
                 yield partial(_drop_user_role, user=user["id"], role=held)
+    for user in world["users"]:
+        if user.get("position") is not None:
+            yield partial(_no_position, user=user["id"])
+    if world.get("append_privileges"):
+        yield _no_append
     if world["conflict_policy"] != "client_wins":
         yield _default_policy
 
@@ -114,6 +122,8 @@ def _drop_table(world: WorldSpec, ops: list[Operation], table: str) -> Program |
         t["lookups"] = {c: target for c, target in t["lookups"].items() if target != table}
     w["rows"] = [r for r in w["rows"] if r["table"] != table]
     w["shares"] = [s for s in w["shares"] if s["row"] not in rows]
+    if "team_shares" in w:
+        w["team_shares"] = [s for s in w["team_shares"] if s["row"] not in rows]
     for role in w["roles"]:
         role["privileges"].pop(table, None)
     w["profile"].pop(table, None)
@@ -209,6 +219,28 @@ def _drop_user_role(world: WorldSpec, ops: list[Operation], user: str, role: str
             u["roles"] = [r for r in u["roles"] if r != role]
             return w, o
     return None
+
+
+def _no_position(world: WorldSpec, ops: list[Operation], user: str) -> Program | None:
+    w, o = _copy(world, ops)
+    for u in w["users"]:
+        if u["id"] == user and u.get("position") is not None:
+            u["position"] = None
+            return w, o
+    return None
+
+
+def _no_append(world: WorldSpec, ops: list[Operation]) -> Program | None:
+    """Without Append privileges: lookups need nothing beyond Write (SEC-11)."""
+    if not world.get("append_privileges"):
+        return None
+    w, o = _copy(world, ops)
+    w["append_privileges"] = False
+    for role in w["roles"]:
+        for privileges in role["privileges"].values():
+            privileges.pop("append", None)
+            privileges.pop("append_to", None)
+    return w, o
 
 
 def _default_policy(world: WorldSpec, ops: list[Operation]) -> Program | None:

@@ -27,7 +27,7 @@ from conformance.engine.strategies import (
 from models import ModelSystem
 from models.profile import device_tables
 from models.records import Operation, WorldSpec
-from models.security import manager_level
+from models.security import hierarchy_rights, hierarchy_subjects, level_above, row_rights
 
 T = TypeVar("T")
 
@@ -118,10 +118,15 @@ class Steps:
             # and rows whose rights come from a share or a manager, and rows this device has
             # changed since its last sync (its own changes must not conflict), where rules meet
             pending = {ch.row for ch in self.model.devices[device].pending()}
+            dev = self.model.devices[device]
             shown = (
                 base
                 + [t_r for t_r in base if self.related(device, t_r[1])] * 2
+                # directly above a user of the row: Write without Delete (SEC-5, SEC-8)
+                + [t_r for t_r in base if self.directly_above(device, t_r[1])] * 2
                 + [t_r for t_r in base if t_r[1] in pending] * 2
+                # rows the snapshot lets the user change but not read (SEC-12)
+                + [t_r for t_r in base if "read" not in dev.rights(t_r[1], t_r[0])] * 2
             )
             rows = self.model.server.rows
             elsewhere = [(rows[r].table, r) for r in sorted(rows)] + [
@@ -130,30 +135,87 @@ class Steps:
             op["table"], op["row"] = pick(draw, aimed(shown, elsewhere))
         else:
             on_device = sorted(device_tables(self.model.world))
+            if kind == "create":  # and tables where the user may create rows but not read them
+                snapshot = self.model.devices[device].snapshot
+                blind = [t for t in on_device if "read" not in snapshot.own_rights.get(t, ())]
+                on_device += [t for t in blind if t in snapshot.create_tables]
             op["table"] = pick(draw, aimed(on_device, TABLE_NAMES))
         if kind == "read":
             return op
         if kind == "create":
             op["row"] = self.fresh("n")
             op["values"] = pooled_row(draw, TABLE_BY_NAME[op["table"]])
+            owner = self.owner(draw, device)
+            if owner is not None:
+                op["owner"] = owner
         elif kind == "update":
             table = TABLE_BY_NAME[op["table"]]
             op["values"] = pooled_update(draw, table)
             if table["secured"] and index(draw, 2) == 0:  # a field-secured column (SEC-6, SEC-7)
                 column = pick(draw, table["secured"])
                 op["values"][column] = pick(draw, VALUE_POOLS[(table["name"], column)])
+        if kind in ("create", "update"):
+            self.aim_lookups(draw, device, op)
         op["op_id"] = self.fresh("op")
         return op
 
+    def owner(self, draw: Source, device: str) -> str | None:
+        """The owner a create names (SEC-9): mostly none (the creator), often an owner team
+        of the device's user, now and then any team (refused: not theirs, or an access team)."""
+        teams = self.spec.get("teams", [])
+        if not teams:
+            return None
+        user = self.model.devices[device].user
+        members = self.model.server.directory.team_members
+        mine = [t["id"] for t in teams if t["kind"] == "owner" and user in members[t["id"]]]
+        return pick(draw, [None, None, None, *mine * 3, *(t["id"] for t in teams)])
+
+    def aim_lookups(self, draw: Source, device: str, op: Operation) -> None:
+        """Each lookup of the table, two times in three, is set to a row: one the device shows
+        in the target table (the device decides Append To itself), or one of the server's that
+        it does not show, mostly one its user may not append to (the server decides at sync),
+        or cleared (SEC-11)."""
+        lookups = TABLE_BY_NAME[op["table"]]["lookups"]
+        if not lookups or index(draw, 3) == 0:
+            return
+        model = self.model
+        user, shown = model.devices[device].user, model.devices[device].visible()
+        rows, world, d = model.server.rows, model.world, model.server.directory
+        for column, target in sorted(lookups.items()):
+            here = [r for r in sorted(shown) if shown[r][0] == target]
+            there = [r for r in sorted(rows) if rows[r].table == target and r not in shown]
+            barred = [
+                r
+                for r in there
+                if world.append_privileges
+                and "append_to" not in row_rights(world, d, user, target, r, rows[r].owner)
+            ]
+            there = [*there, *barred * 3]
+            op["values"][column] = pick(draw, [*(here or there), *(there or here), None])
+
     def related(self, device: str, row: str) -> bool:
-        """Whether the device's user holds a share of ``row`` or manages its owner."""
+        """Whether the device's user holds a share of ``row`` (themselves or through a team),
+        is in the team that owns it, or is above one of its users in the hierarchy."""
         user, server_row = self.model.devices[device].user, self.model.server.rows.get(row)
-        d = self.model.server.directory
+        d, world = self.model.server.directory, self.model.world
         if server_row is None:
             return False
-        return (row, user) in d.shares or manager_level(
-            self.model.world, d, user, server_row.owner
-        ) is not None
+        if (row, user) in d.shares or user in d.team_members.get(server_row.owner, ()):
+            return True
+        if any(r == row and user in d.team_members[t] for r, t in d.team_shares):
+            return True
+        return hierarchy_rights(world, d, user, row, server_row.owner)[1]
+
+    def directly_above(self, device: str, row: str) -> bool:
+        """Whether the device's user is directly above one of the row's users (SEC-5, SEC-8)."""
+        user, server_row = self.model.devices[device].user, self.model.server.rows.get(row)
+        world, d = self.model.world, self.model.server.directory
+        if server_row is None or not world.hierarchy_enabled:
+            return False
+        return any(
+            level_above(world, d, user, subject) == 1
+            for subject, _ in hierarchy_subjects(world, d, row, server_row.owner)
+        )
 
     def _event(self, draw: Source, kind: str) -> Operation:
         rows = self.model.server.rows
@@ -168,4 +230,38 @@ class Steps:
         )
         if pending and index(draw, 3) < 2:  # two times in three
             targets = pending
-        return draw_event(draw, self.spec, kind, targets, table_of, lambda: self.fresh("s"))
+        op = draw_event(draw, self.spec, kind, targets, table_of, lambda: self.fresh("s"))
+        self.aim_event(draw, op, pending)
+        return op
+
+    def aim_event(self, draw: Source, op: Operation, pending: list[str]) -> None:
+        """Point some events where the security rules meet the devices: one time in two, a
+        depth change takes Read away, on the table of a row a device holds (or has a pending
+        change for), from that user's role that grants it: the device goes on editing with its
+        snapshot and the user may still hold Write or Delete (SEC-12); one time in three, a
+        role change or a membership names a device's user (or a member: a removal)."""
+        model, kind = self.model, op["kind"]
+        d = model.server.directory
+        if kind == "set_depth" and index(draw, 2):
+            dev = model.devices[pick(draw, sorted(model.devices))]
+            held = sorted({*dev.cache, *(ch.row for ch in dev.pending())} & set(model.server.rows))
+            if held:
+                table = model.server.rows[
+                    pick(draw, [*held, *(r for r in pending if r in held)])
+                ].table
+                roles = sorted(d.user_roles[dev.user])
+                readers = [
+                    r for r in roles if d.role_privileges[r].get((table, "read"), "none") != "none"
+                ]
+                if roles:
+                    op["role"], op["table"] = pick(draw, readers or roles), table
+                    op["privilege"], op["depth"] = "read", "none"
+            return
+        if index(draw, 3):
+            return
+        holders = sorted({dev.user for dev in model.devices.values()})
+        if kind in ("assign_role", "remove_role", "add_member", "set_position"):
+            op["user"] = pick(draw, holders)
+        if kind == "remove_member" and any(d.team_members.values()):
+            team = pick(draw, sorted(t for t, m in d.team_members.items() if m))
+            op["team"], op["user"] = team, pick(draw, sorted(d.team_members[team]))

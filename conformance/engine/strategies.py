@@ -21,6 +21,9 @@ from hypothesis_jsonschema import from_schema
 
 from models.examples import TABLES
 from models.records import (
+    BASIC_PRIVILEGES,
+    BASIC_ROW_RIGHTS,
+    INHERITANCES,
     PRIVILEGES,
     ROW_FILTERS,
     ROW_RIGHTS,
@@ -31,12 +34,18 @@ from models.records import (
     Depth,
     DeviceSpec,
     FieldPermissionSpec,
+    HierarchyModel,
+    HierarchySpec,
     Operation,
+    PositionSpec,
     Privilege,
     RoleSpec,
     RowSpec,
     ShareSpec,
     TableSpec,
+    TeamKind,
+    TeamShareSpec,
+    TeamSpec,
     UserSpec,
     ViewSpec,
     WorldSpec,
@@ -253,15 +262,25 @@ def random_world(
     depth_odds: int = 2,
 ) -> WorldSpec:
     """A small world that satisfies WORLD-1, using only what ``capabilities`` allow:
-    without ``server_wins`` the policy is ``client_wins``; without ``hierarchy`` hierarchy
-    security is off; without ``field_security`` every user may set every secured column;
-    without ``multiple_devices_per_user`` each device has its own user. With
-    ``device_tables_required`` the devices get at least one table (PROFILE-1).
+    without ``server_wins`` the policy is ``client_wins``; without ``hierarchy`` and
+    ``position_hierarchy`` hierarchy security is off (with one of them, the world's model is
+    that one); without ``field_security`` every user may set every secured column; without
+    ``multiple_devices_per_user`` each device has its own user; without ``teams``,
+    ``position_hierarchy`` or ``append`` the world has no teams (nor team shares, nor roles'
+    inheritance), no positions (nor users' positions, nor a hierarchy model), no Append
+    privileges, not even as absent-by-default keys. With ``device_tables_required`` the
+    devices get at least one table (PROFILE-1).
 
     ``depth_odds`` says how strongly worlds favour deep structures, where depths and the
-    hierarchy matter: unit trees that are chains, user i in unit i, managers in a chain,
-    rows owned low in it, the top user holding a device, Parent:Child depth and the "all" row
-    filter."""
+    hierarchy matter: unit trees that are chains, user i in unit i, managers and positions in
+    a chain, rows owned low in it, the top user holding a device, Parent:Child depth and the
+    "all" row filter. Teams mostly have device holders among their members and own rows of
+    device tables; lookups mostly name rows of the world (SEC-11 needs a row to append to)."""
+    teams_on = "teams" in capabilities
+    positions_on = "position_hierarchy" in capabilities
+    append = "append" in capabilities and pick(draw, (True, True, True, False))
+    privileges_drawn = PRIVILEGES if append else BASIC_PRIVILEGES
+    rights_drawn = tuple(ROW_RIGHTS if append else BASIC_ROW_RIGHTS)
     # Parent:Child depth, the one that needs deep trees, is likelier in deep worlds
     depth_weights = _DEPTH_WEIGHTS + tuple(["parent_child"] * (depth_odds // 4))
     bus: list[BusinessUnitSpec] = [{"id": "bu0", "parent": None}]
@@ -276,12 +295,26 @@ def random_world(
         # a role grants something on most tables (the union of two subsets)
         some, more = pick_each(draw, _TABLE_SUBSETS_1, _TABLE_SUBSETS)
         privileges: dict[str, dict[Privilege, Depth]] = {
-            t: {p: pick(draw, depth_weights) for p in PRIVILEGES}
+            t: {p: pick(draw, depth_weights) for p in privileges_drawn}
             for t in TABLE_NAMES
             if t in some or t in more
         }
-        roles.append({"id": f"role{i}", "privileges": privileges})
+        if privileges and index(draw, 3) == 0:
+            # one table of the role grants no Read, whatever else it grants (SEC-12)
+            privileges[pick(draw, sorted(privileges))]["read"] = "none"
+        role: RoleSpec = {"id": f"role{i}", "privileges": privileges}
+        if teams_on:
+            role["member_inheritance"] = pick(draw, INHERITANCES)
+        roles.append(role)
     role_ids = [r["id"] for r in roles]
+
+    positions: list[PositionSpec] = []
+    if positions_on:
+        for i in range(size(draw, 2 + depth_odds // 8, 4 + depth_odds // 8)):
+            # chains are likelier than wide trees (SEC-8 needs levels); a few roots
+            above = [None, *([f"p{i - 1}"] * depth_odds if i else []), *(f"p{j}" for j in range(i))]
+            positions.append({"id": f"p{i}", "parent": pick(draw, above) if i else None})
+    position_ids = [p["id"] for p in positions]
 
     users: list[UserSpec] = []
     for i in range(size(draw, 1, max_users)):
@@ -292,11 +325,20 @@ def random_world(
             (bu_ids[min(i, len(bu_ids) - 1)],) * depth_odds + tuple(bu_ids),
             # chains of managers are likelier than random trees (SEC-5 needs depth)
             [None, *([f"u{i - 1}"] * 2 * depth_odds if i else []), *users_so_far],
-            subsets(tuple(role_ids), 1, 2),
+            # with teams, some users hold no role of their own: only their teams' (SEC-9)
+            subsets(tuple(role_ids), 0 if teams_on else 1, 2),
         )
-        users.append(
-            {"id": f"u{i}", "business_unit": unit, "manager": manager, "roles": user_roles}
-        )
+        user: UserSpec = {
+            "id": f"u{i}",
+            "business_unit": unit,
+            "manager": manager,
+            "roles": user_roles,
+        }
+        if positions_on:
+            # user i mostly holds position i: the holders follow the chain of positions
+            near = position_ids[min(i, len(position_ids) - 1)]
+            user["position"] = pick(draw, (near,) * depth_odds + (None, *position_ids))
+        users.append(user)
     user_ids = [u["id"] for u in users]
 
     field_security = "field_security" in capabilities
@@ -331,28 +373,61 @@ def random_world(
     # rows mostly belong to tables the devices hold, where what happens to them shows
     on_device = [t for t in TABLES if t["name"] in offline and t["name"] in profile]
 
+    teams: list[TeamSpec] = []
+    if teams_on:
+        for i in range(between(draw, 1, 3)):
+            kind: TeamKind = "owner" if i == 0 else pick(draw, ("owner", "owner", "access"))
+            teams.append(
+                {
+                    "id": f"team{i}",
+                    "kind": kind,
+                    "business_unit": pick(draw, bu_ids),
+                    "members": [],
+                    "roles": subset(draw, role_ids, 1, 2) if kind == "owner" else [],
+                }
+            )
+    owner_teams = [t["id"] for t in teams if t["kind"] == "owner"]
+
     rows: list[RowSpec] = []
     for i in range(size(draw, 0, max_rows)):
         table, owner = pick_each(
             draw,
             (*on_device, *on_device, *TABLES),
-            # rows mostly belong to users below others (depths and hierarchy matter)
-            (*user_ids, *user_ids[2:] * (depth_odds // 2)),
+            # rows mostly belong to users below others (depths and hierarchy matter), to the
+            # top user's direct report (what the direct manager gets: SEC-5, SEC-8), and often
+            # to owner teams (SEC-9)
+            (
+                *user_ids,
+                *user_ids[2:] * (depth_odds // 2),
+                *user_ids[1:2] * (depth_odds // 4),
+                *owner_teams * 2,
+            ),
         )
         values = pooled_row(draw, table)
         rows.append({"id": f"row{i}", "table": table["name"], "owner": owner, "values": values})
+    for row in rows:  # lookups mostly name rows of their target table (SEC-11)
+        for column, target in TABLE_BY_NAME[row["table"]]["lookups"].items():
+            targets = [r["id"] for r in rows if r["table"] == target]
+            if targets and index(draw, 3):
+                row["values"][column] = pick(draw, targets)
     shares: list[ShareSpec] = []
     if rows:
         for _ in range(between(draw, 0, 3)):
-            shared, user, rights = pick_each(draw, rows, user_ids, subsets(ROW_RIGHTS, 1))
-            row = shared["id"]
-            if all((s["row"], s["user"]) != (row, user) for s in shares):
-                shares.append({"row": row, "user": user, "rights": rights})
+            shared, user_id, rights = pick_each(draw, rows, user_ids, subsets(rights_drawn, 1))
+            row_id = shared["id"]
+            if all((s["row"], s["user"]) != (row_id, user_id) for s in shares):
+                shares.append({"row": row_id, "user": user_id, "rights": rights})
+    team_shares: list[TeamShareSpec] = []
+    if rows and teams:
+        for _ in range(between(draw, 0, 3)):
+            shared, team, rights = pick_each(draw, rows, teams, subsets(rights_drawn, 1))
+            if all((s["row"], s["team"]) != (shared["id"], team["id"]) for s in team_shares):
+                team_shares.append({"row": shared["id"], "team": team["id"], "rights": rights})
 
     views: list[ViewSpec] = []
     for i in range(between(draw, 0, 3)):
-        table, references = pick_each(draw, TABLE_NAMES, subsets(tuple(TABLE_NAMES), 0, 2))
-        views.append({"id": f"view{i}", "table": table, "references": references})
+        table_name, references = pick_each(draw, TABLE_NAMES, subsets(tuple(TABLE_NAMES), 0, 2))
+        views.append({"id": f"view{i}", "table": table_name, "references": references})
     if "multiple_devices_per_user" in capabilities:
         # the top of the manager chain holds a device more often than not (SEC-5)
         holders = (*user_ids, *user_ids[:1] * depth_odds)
@@ -360,10 +435,29 @@ def random_world(
     else:
         device_users = subset(draw, user_ids, min(max(min_devices, 1), len(user_ids)), 3)
     devices: list[DeviceSpec] = [{"id": f"d{i}", "user": u} for i, u in enumerate(device_users)]
+    for team in teams:
+        # members: some users, and mostly a device holder (what a team gives shows on a device)
+        members = set(subset(draw, user_ids))
+        if index(draw, 3):
+            members.add(pick(draw, device_users))
+        team["members"] = [u for u in user_ids if u in members]
     policies: list[ConflictPolicy] = (
         ["client_wins", "server_wins"] if "server_wins" in capabilities else ["client_wins"]
     )
-    return {
+    models: list[HierarchyModel] = []
+    if "hierarchy" in capabilities:  # the manager model is the likelier, but in deep worlds
+        models += ["manager", "manager"]
+    if positions_on:
+        models += ["position"] * (1 + depth_odds // 8)
+    hierarchy: HierarchySpec = {
+        # on two times in three (three in four in deep worlds): more often, it would hide
+        # depth bugs behind managers
+        "enabled": bool(models) and pick(draw, (True, True, False, *(True,) * (depth_odds // 8))),
+        "depth": pick(draw, (1, 2, 3)),
+    }
+    if positions_on:
+        hierarchy["model"] = pick(draw, models)
+    world: WorldSpec = {
         "business_units": bus,
         "users": users,
         "roles": roles,
@@ -371,17 +465,21 @@ def random_world(
         "field_permissions": field_permissions,
         "rows": rows,
         "shares": shares,
-        "hierarchy": {
-            # on two times in three: more often, it would hide depth bugs behind managers
-            "enabled": "hierarchy" in capabilities and pick(draw, (True, True, False)),
-            "depth": pick(draw, (1, 2, 3)),
-        },
+        "hierarchy": hierarchy,
         "app_modules": modules,
         "profile": profile,
         "views": views,
         "devices": devices,
         "conflict_policy": pick(draw, policies),
     }
+    if positions_on:
+        world["positions"] = positions
+    if teams_on:
+        world["teams"] = teams
+        world["team_shares"] = team_shares
+    if "append" in capabilities:
+        world["append_privileges"] = append
+    return world
 
 
 def _seeded(build: Callable[Concatenate[Source, P], T]) -> Callable[P, st.SearchStrategy[T]]:
@@ -441,9 +539,16 @@ def draw_event(
 ) -> Operation:
     """One server-side event of ``kind`` (EVENT-1): an administrator's change or another
     user's edit. ``rows`` are the row ids to draw from, ``table_of`` says a row's table (None
-    for a row that does not exist) and ``new_row`` makes the id of a row to create."""
+    for a row that does not exist) and ``new_row`` makes the id of a row to create. Rights and
+    privileges stay within the world's (Append and Append To only with Append privileges);
+    owners are users and owner teams."""
     users = [u["id"] for u in world["users"]]
     roles = [r["id"] for r in world["roles"]]
+    teams = [t["id"] for t in world.get("teams", [])] or ["team0"]
+    owners = users + [t["id"] for t in world.get("teams", []) if t["kind"] == "owner"]
+    positions: list[str | None] = [None, *(p["id"] for p in world.get("positions", []))]
+    append = world.get("append_privileges", False)
+    rights = ROW_RIGHTS if append else BASIC_ROW_RIGHTS
     row, user = pick(draw, rows), pick(draw, users)
     if kind in ("assign_role", "remove_role"):
         return {"kind": kind, "user": user, "role": pick(draw, roles)}
@@ -452,24 +557,44 @@ def draw_event(
             "kind": kind,
             "role": pick(draw, roles),
             "table": pick(draw, TABLE_NAMES),
-            "privilege": pick(draw, PRIVILEGES),
+            "privilege": pick(draw, PRIVILEGES if append else BASIC_PRIVILEGES),
             "depth": pick(draw, _DEPTH_WEIGHTS),
         }
     if kind == "share":
-        return {"kind": kind, "row": row, "user": user, "rights": subset(draw, ROW_RIGHTS, 1)}
+        return {"kind": kind, "row": row, "user": user, "rights": subset(draw, rights, 1)}
     if kind == "unshare":
         return {"kind": kind, "row": row, "user": user}
+    if kind == "share_team":
+        team = pick(draw, teams)
+        return {"kind": kind, "row": row, "team": team, "rights": subset(draw, rights, 1)}
+    if kind == "unshare_team":
+        return {"kind": kind, "row": row, "team": pick(draw, teams)}
+    if kind in ("add_member", "remove_member"):
+        return {"kind": kind, "team": pick(draw, teams), "user": user}
+    if kind in ("assign_team_role", "remove_team_role"):
+        return {"kind": kind, "team": pick(draw, teams), "role": pick(draw, roles)}
+    if kind == "set_position":
+        return {"kind": kind, "user": user, "position": pick(draw, positions)}
+    if kind == "move_position":
+        moved = pick(draw, positions[1:] or ["p0"])
+        return {"kind": kind, "position": moved, "parent": pick(draw, positions)}
     if kind == "set_manager":
         return {"kind": kind, "user": user, "manager": pick(draw, [None, *users])}
     if kind == "move_user":
         units = [b["id"] for b in world["business_units"]]
         return {"kind": kind, "user": user, "business_unit": pick(draw, units)}
     if kind == "reassign":
-        return {"kind": kind, "row": row, "owner": user}
+        return {"kind": kind, "row": row, "owner": pick(draw, owners)}
     if kind == "server_create":
         table = pick(draw, TABLE_NAMES)
         values = pooled_row(draw, TABLE_BY_NAME[table])
-        return {"kind": kind, "table": table, "row": new_row(), "owner": user, "values": values}
+        return {
+            "kind": kind,
+            "table": table,
+            "row": new_row(),
+            "owner": pick(draw, owners),
+            "values": values,
+        }
     if kind == "server_update":
         table = table_of(row) or pick(draw, TABLE_NAMES)
         return {"kind": kind, "row": row, "values": pooled_update(draw, TABLE_BY_NAME[table])}

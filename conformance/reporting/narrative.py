@@ -36,9 +36,17 @@ GLOSS: dict[str, str] = {
     "SEC-2": "a user's depth is the deepest any of their roles grants",
     "SEC-3": "creating needs Create at user depth; the creator owns the new row",
     "SEC-4": "a share counts only where the user holds the privilege at user depth",
-    "SEC-5": "the direct manager of a row's owner may read and write it, managers above may "
-    "read it",
+    "SEC-5": "the direct manager of a row's owner may read and write it (not delete), managers "
+    "above may read it",
     "SEC-6": "the device does not apply field-level security",
+    "SEC-8": "holders of the direct parent position may read and write a position holder's rows, "
+    "higher positions read them",
+    "SEC-9": "an owner team's roles reach from the team; members act through it, and may "
+    "create rows the team owns",
+    "SEC-10": "a row shared with a team gives each member the shared rights they hold at user "
+    "depth",
+    "SEC-11": "setting a lookup needs Append on the row and Append To on the row it names",
+    "SEC-12": "an update needs Write and a delete Delete, not Read",
     "SEC-7": "the server rejects a change that sets a secured column the user may not set",
     "STALE-1": "between syncs the device decides with the privileges of its last sync",
     "STALE-2": "a row that becomes readable appears only after the next completed sync",
@@ -84,7 +92,7 @@ _DEPTH = {
     "parent_child": "unit+below",
     "organization": "org",
 }
-_PRIV = {"create": "C", "read": "R", "write": "W", "delete": "D"}
+_PRIV = {"create": "C", "read": "R", "write": "W", "delete": "D", "append": "A", "append_to": "AT"}
 
 
 # --- values and operations ---------------------------------------------------------------------
@@ -110,12 +118,16 @@ def operation(op: Operation) -> str:
     if "device" in op:
         parts.append(str(op["device"]))
     parts.append(kind)
-    for key in ("table", "row", "user", "role", "privilege", "depth", "business_unit", "fault"):
-        if key in op:
+    named: dict[str, Any] = dict(op)
+    keys = ("table", "row", "user", "team", "role", "privilege", "depth", "business_unit")
+    for key in (*keys, "position", "parent", "fault"):
+        if key in named:
             if key == "fault":
-                parts.append(f"[fault: {op[key]}]")
+                parts.append(f"[fault: {named[key]}]")
+            elif key in ("table", "row"):
+                parts.append(str(named[key]))
             else:
-                parts.append(f"{op[key]}" if key in ("table", "row") else f"{key}={op[key]}")
+                parts.append(f"{key}={named[key] if named[key] is not None else '-'}")
     if "manager" in op:
         parts.append(f"manager={op['manager'] or '-'}")
     if "owner" in op:
@@ -241,23 +253,43 @@ def sentence(
 def world_table(world: WorldSpec) -> list[str]:
     """The world as a short table: one line per kind of entry (wrapped at ``WIDTH``)."""
     hierarchy = world["hierarchy"]
+    model = hierarchy.get("model", "manager")
     lines = [
         f"world: conflict policy {world['conflict_policy']}, hierarchy "
-        + (f"on (depth {hierarchy['depth']})" if hierarchy["enabled"] else "off")
+        + (f"on ({model}s, depth {hierarchy['depth']})" if hierarchy["enabled"] else "off")
+        + (", Append privileges" if world.get("append_privileges") else "")
     ]
     parent = {b["id"]: b["parent"] for b in world["business_units"]}
     units = ", ".join(b if parent[b] is None else f"{b} < {parent[b]}" for b in parent)
     rows: list[tuple[str, str]] = [("units", units)]
     for u in world["users"]:
+        position = f", position {u['position']}" if u.get("position") else ""
         rows.append(
             (
                 f"user {u['id']}",
-                f"unit {u['business_unit']}, manager {u['manager'] or '-'}, roles "
+                f"unit {u['business_unit']}, manager {u['manager'] or '-'}{position}, roles "
                 + (", ".join(u["roles"]) or "-"),
             )
         )
+    for team in world.get("teams", []):
+        roles = f", roles {', '.join(team['roles'])}" if team["roles"] else ""
+        rows.append(
+            (
+                f"team {team['id']}",
+                f"{team['kind']} team of unit {team['business_unit']}, members "
+                + (", ".join(team["members"]) or "-")
+                + roles,
+            )
+        )
+    if world.get("positions"):
+        tree = ", ".join(
+            p["id"] if p["parent"] is None else f"{p['id']} < {p['parent']}"
+            for p in world["positions"]
+        )
+        rows.append(("positions", tree))
     for r in world["roles"]:
-        grants = "; ".join(
+        inherit = r.get("member_inheritance")
+        grants = ("(members: direct basic) " if inherit == "direct_basic" else "") + "; ".join(
             f"{t} " + " ".join(f"{_PRIV[p]}:{_DEPTH[d]}" for p, d in privs.items())
             for t, privs in r["privileges"].items()
         )
@@ -287,6 +319,8 @@ def world_table(world: WorldSpec) -> list[str]:
         )
     for s in world["shares"]:
         rows.append(("share", f"{s['row']} with {s['user']}: {', '.join(s['rights'])}"))
+    for ts in world.get("team_shares", []):
+        rows.append(("share", f"{ts['row']} with team {ts['team']}: {', '.join(ts['rights'])}"))
     for v in world["views"]:
         refs = f" referencing {', '.join(v['references'])}" if v["references"] else ""
         rows.append((f"view {v['id']}", f"on {v['table']}{refs}"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from implementations.sample.server.security import LEVEL, USER, Security
+from implementations.sample.server.security import LEVEL, Security
 from implementations.sample.server.service import Service
 
 Json = dict[str, Any]
@@ -32,22 +32,59 @@ class FirstRoleWins(Security):
 
 
 class CreateNeedsWrite(Security):
-    def may_create(self, user: str, table: str) -> bool:
-        return self.depth(user, table, "write") >= USER  # bug: checks the wrong privilege
+    def may_create(self, user: str, table: str, owner: str | None = None) -> bool:
+        owner = user if owner is None else owner
+        # bug: checks the wrong privilege
+        own, teams = self.depth(user, table, "write"), self.team_grants(user, table, "write")
+        return self.may_own(user, owner) and self.by_roles(user, own, teams, owner)
 
 
 class SharingWithoutPrivilege(Security):
-    def by_relation(self, right: str, level: int, shared: set[str], above: int | None) -> bool:
+    def by_relation(
+        self, right: str, held: bool, shared: set[str], team_shared: set[str], above: set[str]
+    ) -> bool:
         if right in shared:
             return True  # bug: a share grants the right even without the privilege
-        return super().by_relation(right, level, shared, above)
+        return super().by_relation(right, held, shared, team_shared, above)
 
 
 class EveryManagerWrites(Security):
-    def by_relation(self, right: str, level: int, shared: set[str], above: int | None) -> bool:
-        if level >= USER and above is not None:
-            return True  # bug: every manager up the chain gets every right
-        return super().by_relation(right, level, shared, above)
+    def hierarchy_grant(self, levels: int) -> set[str]:
+        if self.hierarchy()[2] == "manager":
+            # bug: every manager up the chain gets every right
+            return {"read", "write", "delete", "append", "append_to"}
+        return super().hierarchy_grant(levels)
+
+
+class DirectManagerDeletes(Security):
+    def hierarchy_grant(self, levels: int) -> set[str]:
+        found = super().hierarchy_grant(levels)
+        if levels == 1 and self.hierarchy()[2] == "manager":
+            return found | {"delete"}  # bug: as SEC-5 said before issue 12
+        return found
+
+
+class LowerPositionsReachHigher(Security):
+    def levels_above(self, user: str, subject: str) -> int | None:
+        if self.hierarchy()[2] == "position":
+            return super().levels_above(subject, user)  # bug: the tree is walked the wrong way
+        return super().levels_above(user, subject)
+
+
+class TeamPrivilegesReachOwnRows(Security):
+    def team_grants(self, user: str, table: str, privilege: str) -> list[tuple[str, int, str]]:
+        found = super().team_grants(user, table, privilege)
+        # bug: "Team privileges only" roles behave as direct_basic ones
+        return [(team, level, "direct_basic") for team, level, _ in found]
+
+
+class TeamShareWithoutPrivilege(Security):
+    def by_relation(
+        self, right: str, held: bool, shared: set[str], team_shared: set[str], above: set[str]
+    ) -> bool:
+        if right in team_shared:
+            return True  # bug: a team's share counts even for a member without the privilege
+        return super().by_relation(right, held, shared, team_shared, above)
 
 
 class NoFieldSecurity(Security):
@@ -67,6 +104,27 @@ class NoPrivilegeCheckOnUpload(Service):
     def _rejection(self, device: str, user: str, change: Json) -> str | None:
         reason = super()._rejection(device, user, change)
         return None if reason == "privilege" else reason  # bug: trusts the device's check
+
+
+class AppendToNotCheckedAtSync(Service):
+    def append_denied(self, user: str, table: str, values: Json, rights: set[str]) -> bool:
+        if not self.sec.append_privileges():
+            return False
+        lookups = self._lookups().get(table, {})
+        # bug: Append on the changed row is checked, Append To on the target is forgotten
+        return "append" not in rights and any(
+            c in lookups and v is not None for c, v in values.items()
+        )
+
+
+class WriteNeedsRead(Service):
+    def _rejection(self, device: str, user: str, change: Json) -> str | None:
+        reason = super()._rejection(device, user, change)
+        found = self._row(change["row"])
+        if reason is None and change["kind"] != "create" and found is not None:
+            if "read" not in self.sec.rights_on(user, found[0], change["row"], found[1]):
+                return "privilege"  # bug: an update or delete also needs Read
+        return reason
 
 
 class ErrorNamesLastRow(Service):

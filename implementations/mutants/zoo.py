@@ -110,6 +110,12 @@ MUTANTS: tuple[Mutant, ...] = (
         _service(srv.with_security(srv.EveryManagerWrites)),
     ),
     Mutant(
+        "SEC-5.direct-manager-deletes",
+        "the direct manager also gets Delete on their reports' rows",
+        "security",
+        _service(srv.with_security(srv.DirectManagerDeletes)),
+    ),
+    Mutant(
         "SEC-6.field-security-on-device",
         "the device refuses edits of secured columns",
         "security",
@@ -120,6 +126,36 @@ MUTANTS: tuple[Mutant, ...] = (
         "the server lets anyone set secured columns",
         "security",
         _service(srv.with_security(srv.NoFieldSecurity)),
+    ),
+    Mutant(
+        "SEC-8.lower-positions-reach-higher",
+        "the position tree is walked downwards: lower positions reach higher ones' rows",
+        "security",
+        _service(srv.with_security(srv.LowerPositionsReachHigher)),
+    ),
+    Mutant(
+        "SEC-9.team-privileges-reach-own-rows",
+        "a team role with Team privileges only also covers the member's own rows",
+        "security",
+        _service(srv.with_security(srv.TeamPrivilegesReachOwnRows)),
+    ),
+    Mutant(
+        "SEC-10.team-share-without-privilege",
+        "a team's share counts for a member who lacks the privilege",
+        "security",
+        _service(srv.with_security(srv.TeamShareWithoutPrivilege)),
+    ),
+    Mutant(
+        "SEC-11.append-to-not-checked-at-sync",
+        "the server checks Append on the changed row but not Append To on the row named",
+        "validation",
+        _service(srv.AppendToNotCheckedAtSync),
+    ),
+    Mutant(
+        "SEC-12.write-needs-read",
+        "the server rejects an update or delete by a user who may write but not read the row",
+        "validation",
+        _service(srv.WriteNeedsRead),
     ),
     Mutant(
         "STALE-1.live-privileges",

@@ -33,6 +33,9 @@ CAPABILITIES = frozenset(
         "faults",
         "crash_faults",
         "server_restart",
+        "position_hierarchy",
+        "teams",
+        "append",
     }
 )
 SERVER_KINDS = frozenset(
@@ -48,6 +51,14 @@ SERVER_KINDS = frozenset(
         "server_create",
         "server_update",
         "server_delete",
+        "set_position",
+        "move_position",
+        "add_member",
+        "remove_member",
+        "assign_team_role",
+        "remove_team_role",
+        "share_team",
+        "unshare_team",
     }
 )
 DEVICE_KINDS = frozenset(

@@ -7,6 +7,7 @@ import inspect
 import time
 
 import pytest
+from hypothesis import given, settings
 from hypothesis.internal.conjecture import engine
 
 from conformance.engine.profiles import (
@@ -34,9 +35,47 @@ def test_the_private_name_no_local_constants_replaces_still_exists() -> None:
     from hypothesis.internal.conjecture import providers
 
     assert callable(providers._get_local_constants)
+    cache = providers.CONSTANTS_CACHE
+    assert isinstance(cache.max_size, int) and isinstance(cache.cache, dict)
     with no_local_constants():
         assert len(providers._get_local_constants()) == 0
+        assert providers.CONSTANTS_CACHE.cache == {} and providers.CONSTANTS_CACHE is not cache
     assert providers._get_local_constants is not None
+    assert providers.CONSTANTS_CACHE is cache
+
+
+def test_a_run_generates_the_same_after_other_hypothesis_tests_filled_the_constants_cache() -> None:
+    """Hypothesis keeps the constants of each kind of draw, local ones included, in a cache
+    that an ordinary ``@given`` test fills: a seeded run must not see them (a mutant of the
+    zoo survived the meta-test only after tests/models/test_properties.py had run)."""
+    from hypothesis.internal.conjecture import providers
+
+    from conformance.engine.families import FAMILY_BY_NAME
+    from conformance.engine.machine import STEP_SEEDS, run_family
+    from conformance.engine.strategies import _SEEDS
+    from conformance.iut.adapter import ALL_CAPABILITIES
+    from conformance.iut.model_adapter import ModelAdapter
+
+    def run() -> tuple[int, int, dict[str, int]]:
+        stats = run_family(FAMILY_BY_NAME["outbox"], ModelAdapter, ALL_CAPABILITIES, "dev", 12)
+        return stats.examples, stats.steps, dict(stats.hits)
+
+    saved = providers.CONSTANTS_CACHE
+    try:
+        providers.CONSTANTS_CACHE = type(saved)(saved.max_size)
+        clean = run()
+
+        @settings(max_examples=300, database=None)
+        @given(STEP_SEEDS, _SEEDS)
+        def fill(step: int, world: int) -> None:  # draws these integers with local constants
+            pass
+
+        fill()
+        keys = list(providers.CONSTANTS_CACHE.cache)
+        assert any(providers.CONSTANTS_CACHE[key][1] for key in keys)  # local constants
+        assert run() == clean
+    finally:
+        providers.CONSTANTS_CACHE = saved
 
 
 def test_shrink_budget_counts_attempts_and_restores_the_engine() -> None:

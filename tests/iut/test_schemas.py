@@ -50,6 +50,17 @@ OPERATIONS: list[Operation] = [
      "values": {"subject": "visit", "done": False}},
     {"kind": "server_update", "row": "new1", "values": {"done": True}},
     {"kind": "server_delete", "row": "new1"},
+    {"kind": "create", "device": "bob-phone", "table": "task", "row": "new2",
+     "values": {"subject": "call", "done": False}, "op_id": "op3", "owner": "east-team"},
+    {"kind": "set_position", "user": "bob", "position": "sales"},
+    {"kind": "set_position", "user": "bob", "position": None},
+    {"kind": "move_position", "position": "sales", "parent": None},
+    {"kind": "add_member", "team": "east-team", "user": "bob"},
+    {"kind": "remove_member", "team": "east-team", "user": "bob"},
+    {"kind": "assign_team_role", "team": "east-team", "role": "reader"},
+    {"kind": "remove_team_role", "team": "east-team", "role": "reader"},
+    {"kind": "share_team", "row": "acc-east", "team": "east-team", "rights": ["append_to"]},
+    {"kind": "unshare_team", "row": "acc-east", "team": "east-team"},
     {"kind": "server_restart"},
     {"kind": "sync_start", "device": "bob-phone", "fault": "response_lost"},
     {"kind": "sync_end", "device": "bob-phone", "fault": "crash"},
@@ -290,7 +301,9 @@ def test_missing_device_observation_field_is_rejected() -> None:
     ("kind", "missing"),
     [("create", "op_id"), ("update", "op_id"), ("delete", "op_id"), ("update", "values"),
      ("read", "table"), ("set_depth", "depth"), ("share", "rights"), ("set_manager", "manager"),
-     ("server_create", "owner")],
+     ("server_create", "owner"), ("set_position", "position"), ("move_position", "parent"),
+     ("add_member", "team"), ("assign_team_role", "role"), ("share_team", "rights"),
+     ("unshare_team", "team")],
 )  # fmt: skip
 def test_operation_without_a_required_field_is_rejected(kind: str, missing: str) -> None:
     op = dict(next(o for o in OPERATIONS if o["kind"] == kind))
@@ -310,6 +323,9 @@ def test_operation_without_a_required_field_is_rejected(kind: str, missing: str)
         ({"kind": "restart", "device": "d0", "colour": "red"}, "Additional properties"),
         ({"kind": "update", "device": "d0", "table": "t", "row": "r", "values": [],
           "op_id": "op1"}, "/values"),
+        ({"kind": "move_position", "position": None, "parent": None}, "/position"),
+        ({"kind": "share_team", "row": "r", "team": "t", "rights": ["assign"]}, "/rights/0"),
+        ({"kind": "add_member", "team": "", "user": "u"}, "/team"),
     ],
 )  # fmt: skip
 def test_malformed_operations_name_the_field(op: dict[str, Any], field: str) -> None:
@@ -346,6 +362,14 @@ def test_result_reason_is_required_exactly_when_refused() -> None:
         (["tables", 0, "columns", "name"], "string", "/tables/0/columns/name"),
         (["devices", 0, "colour"], "red", "at /devices/0: Additional properties"),
         (["rows", 0, "values"], None, "/rows/0/values"),
+        (["hierarchy", "model"], "matrix", "/hierarchy/model"),
+        (["users", 1, "position"], 3, "/users/1/position"),
+        (["roles", 0, "member_inheritance"], "all", "/roles/0/member_inheritance"),
+        (["append_privileges"], "yes", "/append_privileges"),
+        (["teams"], [{"id": "t", "kind": "guild", "business_unit": "org", "members": [],
+                      "roles": []}], "/teams/0/kind"),
+        (["team_shares"], [{"row": "r", "team": "t"}], "/team_shares/0"),
+        (["positions"], [{"id": "p"}], "/positions/0"),
     ],
 )  # fmt: skip
 def test_malformed_worlds_name_the_field(path: list[Any], value: Any, field: str) -> None:

@@ -91,6 +91,39 @@ def add_share(w: WorldSpec, row: str, user: str, *rights: str) -> None:
     w["shares"].append({"row": row, "user": user, "rights": list(rights)})
 
 
+def add_position(w: WorldSpec, position: str, parent: str | None) -> None:
+    w.setdefault("positions", []).append({"id": position, "parent": parent})
+
+
+def set_position_in(w: WorldSpec, user: str, position: str | None) -> None:
+    user_spec(w, user)["position"] = position
+
+
+def add_team(
+    w: WorldSpec,
+    team: str,
+    bu: str,
+    members: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (),
+    kind: str = "owner",
+) -> None:
+    w.setdefault("teams", []).append(
+        {
+            "id": team,
+            "kind": kind,  # type: ignore[typeddict-item]
+            "business_unit": bu,
+            "members": list(members),
+            "roles": list(roles),
+        }
+    )
+
+
+def add_team_share(w: WorldSpec, row: str, team: str, *rights: str) -> None:
+    w.setdefault("team_shares", []).append(
+        {"row": row, "team": team, "rights": list(rights)}  # type: ignore[typeddict-item]
+    )
+
+
 def system(w: WorldSpec | None = None) -> ModelSystem:
     return ModelSystem(world() if w is None else w)
 
@@ -123,8 +156,15 @@ def task(subject: str = "Call", done: bool = False) -> dict[str, Any]:
 # --- device operations --------------------------------------------------------------------
 
 
-def create(device: str, table: str, row: str, values: dict[str, Any], op_id: str) -> Op:
-    return {
+def create(
+    device: str,
+    table: str,
+    row: str,
+    values: dict[str, Any],
+    op_id: str,
+    owner: str | None = None,
+) -> Op:
+    op: Op = {
         "kind": "create",
         "device": device,
         "table": table,
@@ -132,6 +172,9 @@ def create(device: str, table: str, row: str, values: dict[str, Any], op_id: str
         "values": values,
         "op_id": op_id,
     }
+    if owner is not None:
+        op["owner"] = owner
+    return op
 
 
 def update(device: str, table: str, row: str, values: dict[str, Any], op_id: str) -> Op:
@@ -184,6 +227,38 @@ def set_depth(role: str, table: str, privilege: str, depth: str) -> Op:
         "privilege": privilege,
         "depth": depth,
     }
+
+
+def set_position(user: str, position: str | None) -> Op:
+    return {"kind": "set_position", "user": user, "position": position}
+
+
+def move_position(position: str, parent: str | None) -> Op:
+    return {"kind": "move_position", "position": position, "parent": parent}
+
+
+def add_member(team: str, user: str) -> Op:
+    return {"kind": "add_member", "team": team, "user": user}
+
+
+def remove_member(team: str, user: str) -> Op:
+    return {"kind": "remove_member", "team": team, "user": user}
+
+
+def assign_team_role(team: str, role: str) -> Op:
+    return {"kind": "assign_team_role", "team": team, "role": role}
+
+
+def remove_team_role(team: str, role: str) -> Op:
+    return {"kind": "remove_team_role", "team": team, "role": role}
+
+
+def share_team(row: str, team: str, *rights: str) -> Op:
+    return {"kind": "share_team", "row": row, "team": team, "rights": list(rights)}
+
+
+def unshare_team(row: str, team: str) -> Op:
+    return {"kind": "unshare_team", "row": row, "team": team}
 
 
 def share(row: str, user: str, *rights: str) -> Op:

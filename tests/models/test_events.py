@@ -137,9 +137,11 @@ def test_set_manager() -> None:
     assert s.apply(update(ALICE, "account", "acc-west", {"revenue": 1}, "op-a")) == refused(
         "privilege"
     )
-    ok(s, delete(BOB, "account", "acc-west", "op-1"))
+    # bob, dan's direct manager now, writes acc-west but may not delete it (SEC-5)
+    assert s.apply(delete(BOB, "account", "acc-west", "op-1")) == refused("privilege")
+    ok(s, update(BOB, "account", "acc-west", {"revenue": 1}, "op-2"))
     sync(s, BOB)
-    assert "acc-west" not in server_ids(s)
+    assert server_values(s, "acc-west")["revenue"] == 1
 
 
 @pytest.mark.rule("EVENT-1")
@@ -238,7 +240,7 @@ BAD_EVENTS: list[tuple[str, dict[str, Any], str]] = [
     ("depth-unknown-role", set_depth("wizard", "account", "read", "organization"), "invalid"),
     ("depth-unknown-table", set_depth("salesperson", "invoice", "read", "user"), "invalid"),
     ("depth-unknown-depth", set_depth("salesperson", "account", "read", "galaxy"), "invalid"),
-    ("depth-unknown-privilege", set_depth("salesperson", "account", "append", "user"), "invalid"),
+    ("depth-unknown-privilege", set_depth("salesperson", "account", "assign", "user"), "invalid"),
     ("share-unknown-user", share("acc-west", "ghost", "read"), "invalid"),
     ("share-bad-right", share("acc-west", "bob", "read", "own"), "invalid"),
     ("share-missing-row", share("acc-gone", "bob", "read"), "not_found"),

@@ -40,7 +40,7 @@ def independent_projection(system: ModelSystem, device: str) -> dict[str, dict[s
     for rid, row in server.rows.items():
         if (
             row.table in expected
-            and passes_filter(server.directory, user, world.profile[row.table], row.owner)
+            and passes_filter(world, server.directory, user, world.profile[row.table], row.owner)
             and "read" in row_rights(world, server.directory, user, row.table, rid, row.owner)
         ):
             expected[row.table][rid] = row.values

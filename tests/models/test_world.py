@@ -16,7 +16,10 @@ from tests.models.helpers import (
     account,
     add_business_unit,
     add_device,
+    add_position,
     add_row,
+    add_team,
+    add_team_share,
     add_user,
     create,
     error,
@@ -29,6 +32,7 @@ from tests.models.helpers import (
     server_ids,
     server_values,
     set_manager_in,
+    set_position_in,
     shown,
     shown_ids,
     sync,
@@ -184,8 +188,8 @@ BROKEN_WORLDS: list[tuple[str, Mutation, list[str]]] = [
     ),
     (
         "role-with-unknown-privilege",
-        lambda w: role_spec(w, "reader")["privileges"]["task"].update({"append": "user"}),
-        ["reader", "append"],
+        lambda w: role_spec(w, "reader")["privileges"]["task"].update({"assign": "user"}),
+        ["reader", "assign"],
     ),
     (
         "column-with-unsupported-schema",
@@ -220,6 +224,76 @@ BROKEN_WORLDS: list[tuple[str, Mutation, list[str]]] = [
 )
 def test_invalid_world_is_refused_naming_the_entry(mutate: Mutation, named: list[str]) -> None:
     w = world()
+    mutate(w)
+    with pytest.raises(InvalidWorld) as raised:
+        ModelSystem(w)
+    for text in named:
+        assert text in str(raised.value)
+
+
+def _with_teams_and_positions(w: WorldSpec) -> WorldSpec:
+    """The sample world with an owner team, an access team and two positions: well formed."""
+    add_team(w, "owners", "east", members=("bob",), roles=("reader",))
+    add_team(w, "helpers", "org", members=("erin",), kind="access")
+    add_team_share(w, "acc-west", "helpers", "read")
+    add_position(w, "top", None)
+    add_position(w, "below", "top")
+    set_position_in(w, "bob", "below")
+    w["hierarchy"]["model"] = "position"
+    w["append_privileges"] = True
+    role_spec(w, "reader")["privileges"]["task"]["append_to"] = "user"
+    role_spec(w, "reader")["member_inheritance"] = "direct_basic"
+    return w
+
+
+# (test id, how to break a world with teams and positions, text the message must contain)
+BROKEN_OPTIONAL_PARTS: list[tuple[str, Mutation, list[str]]] = [
+    ("team-with-a-users-id", lambda w: add_team(w, "bob", "east"), ["bob"]),
+    ("team-defined-twice", lambda w: add_team(w, "owners", "east"), ["owners"]),
+    ("team-unknown-unit", lambda w: add_team(w, "t", "nowhere"), ["t", "nowhere"]),
+    ("team-unknown-member", lambda w: add_team(w, "t", "east", members=("ghost",)), ["ghost"]),
+    ("team-unknown-role", lambda w: add_team(w, "t", "east", roles=("boss",)), ["t", "boss"]),
+    ("team-unknown-kind", lambda w: add_team(w, "t", "east", kind="guild"), ["t", "guild"]),
+    (
+        "access-team-with-roles",
+        lambda w: add_team(w, "t", "east", roles=("reader",), kind="access"),
+        ["t", "access"],
+    ),
+    ("row-owned-by-access-team", lambda w: add_row(w, "r", "task", "helpers", {
+        "subject": "x", "done": False}), ["r", "helpers"]),
+    ("team-share-unknown-team", lambda w: add_team_share(w, "acc-east", "ghost", "read"),
+     ["acc-east", "ghost"]),
+    ("team-share-unknown-row", lambda w: add_team_share(w, "ghost", "helpers", "read"),
+     ["ghost"]),
+    ("team-share-bad-rights", lambda w: add_team_share(w, "acc-east", "helpers", "own"),
+     ["acc-east", "own"]),
+    ("position-twice", lambda w: add_position(w, "top", None), ["top"]),
+    ("position-unknown-parent", lambda w: add_position(w, "p", "ghost"), ["p", "ghost"]),
+    ("position-cycle", lambda w: w["positions"][0].update({"parent": "below"}), ["cycle"]),
+    ("user-unknown-position", lambda w: set_position_in(w, "dan", "ghost"), ["dan", "ghost"]),
+    ("unknown-hierarchy-model", lambda w: w["hierarchy"].update({"model": "matrix"}),
+     ["matrix"]),
+    ("unknown-inheritance", lambda w: role_spec(w, "reader").update({
+        "member_inheritance": "all"}), ["reader", "all"]),
+]  # fmt: skip
+
+
+@pytest.mark.rule("WORLD-1", "SEC-8", "SEC-9", "SEC-10")
+def test_a_world_with_teams_positions_and_append_privileges_is_well_formed() -> None:
+    s = ModelSystem(_with_teams_and_positions(world()))
+    assert s.world.owner_teams == {"owners"} and s.world.append_privileges
+
+
+@pytest.mark.rule("WORLD-1")
+@pytest.mark.parametrize(
+    ("mutate", "named"),
+    [(m, n) for _, m, n in BROKEN_OPTIONAL_PARTS],
+    ids=[i for i, _, _ in BROKEN_OPTIONAL_PARTS],
+)
+def test_invalid_optional_parts_are_refused_naming_the_entry(
+    mutate: Mutation, named: list[str]
+) -> None:
+    w = _with_teams_and_positions(world())
     mutate(w)
     with pytest.raises(InvalidWorld) as raised:
         ModelSystem(w)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from conformance.engine.driver import replay
 from conformance.engine.families import FAMILIES, FAMILY_BY_NAME
 from conformance.engine.machine import run_family
 from conformance.iut.adapter import ALL_CAPABILITIES, AdapterFactory
@@ -23,6 +24,7 @@ from implementations.sample.adapter import (
 )
 from implementations.sample.device.link import ServerRefused
 from models.rules import RULES
+from models.scenarios import SCENARIOS
 from tests.sample.test_sample_server import WORLD
 
 SEED = 424242
@@ -104,3 +106,12 @@ def test_a_world_the_server_refuses_is_reported_with_its_field() -> None:
     with pytest.raises(ServerRefused, match=r"POST /admin/world: 422 .*devices/0/user"):
         adapter.setup(broken)
     adapter.close()
+
+
+@pytest.mark.rule("SEC-5", "SEC-8", "SEC-9", "SEC-10", "SEC-11", "SEC-12")
+@pytest.mark.parametrize("make", [factory, asgi_factory], ids=["in-process", "asgi"])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_the_documented_scenarios_replay_on_the_sample(scenario: Any, make: Any) -> None:
+    """Every step of every documented scenario (the source's examples and the security
+    model's) agrees with the model, result and observation."""
+    assert replay(scenario.world, scenario.operations, make) is None

@@ -84,12 +84,17 @@ class Device:
         columns = meta["columns"][table]
         snap = self.snapshot()
         cache = self.store.cache()
+        owner = None
         if kind == "create":
             if not rid or not op_id or rid in shown:
                 return _refused("invalid")
             if not values_ok(columns, values, complete=True):
                 return _refused("invalid")
-            if table not in snap["create_tables"]:
+            named = op.get("owner")
+            owner = named if isinstance(named, str) and named != snap.get("user") else None
+            if not self.may_create(snap, table, owner):
+                return _refused("privilege")
+            if self.append_denied(meta, table, values, self.new_row_rights(snap, table, owner)):
                 return _refused("privilege")
         elif kind in ("update", "delete"):
             if rid not in shown or shown[rid][0] != table:
@@ -98,26 +103,73 @@ class Device:
                 return _refused("invalid")
             if kind == "update" and not values_ok(columns, values, complete=False):
                 return _refused("invalid")
-            # STALE-1: the snapshot's rights for a downloaded row, own-row rights otherwise
-            rights = snap["row_rights"].get(rid, []) if rid in cache else snap["own_rights"][table]
+            rights = self.rights(rid, table)
+            # SEC-12: the right the edit uses, not Read
             if ("write" if kind == "update" else "delete") not in rights:
+                return _refused("privilege")
+            if kind == "update" and self.append_denied(meta, table, values, rights):
                 return _refused("privilege")
             if kind == "delete":
                 values = {}
         else:
             return _refused("invalid")
         base = cache[rid][2] if rid in cache else None
-        self.store.enqueue(
-            {
-                "op_id": op_id,
-                "kind": kind,
-                "table": table,
-                "row": rid,
-                "values": values,
-                "base": base,
-            }
-        )
+        change = {
+            "op_id": op_id,
+            "kind": kind,
+            "table": table,
+            "row": rid,
+            "values": values,
+            "base": base,
+        }
+        if owner is not None:
+            change["owner"] = owner
+        self.store.enqueue(change)
         return {"status": "accepted"}
+
+    def rights(self, rid: str, table: str) -> list[str]:
+        """STALE-1: the snapshot's rights for a downloaded row; for a row created here, its
+        rights on a new row of the owner the create named (SEC-9)."""
+        snap = self.snapshot()
+        if rid in self.store.cache():
+            return snap["row_rights"].get(rid, [])  # type: ignore[no-any-return]
+        owner = None
+        for ch in self.store.pending():
+            if ch["kind"] == "create" and ch["row"] == rid:
+                owner = ch.get("owner")
+        return self.new_row_rights(snap, table, owner)
+
+    def new_row_rights(self, snap: Json, table: str, owner: str | None) -> list[str]:
+        if owner is None:
+            return snap["own_rights"].get(table, [])  # type: ignore[no-any-return]
+        return snap.get("team_rights", {}).get(owner, {}).get(table, [])  # type: ignore[no-any-return]
+
+    def may_create(self, snap: Json, table: str, owner: str | None) -> bool:
+        """SEC-3 / SEC-9: Create for the owner the create names, as of the snapshot."""
+        if owner is None:
+            return table in snap["create_tables"]
+        return table in snap.get("team_create_tables", {}).get(owner, [])
+
+    def append_denied(self, meta: Json, table: str, values: Json, rights: list[str]) -> bool:
+        """SEC-11 as of the snapshot: a lookup set to a row needs Append on the changed row and
+        Append To on the row it names when this device shows that row in the target table
+        (a row it does not show is left to the server)."""
+        if not meta.get("append_privileges"):
+            return False
+        lookups = meta["lookups"].get(table, {})
+        targets = [(lookups[c], v) for c, v in values.items() if c in lookups and v is not None]
+        if not targets:
+            return False
+        if "append" not in rights:
+            return True
+        shown = self.visible()
+        return any(
+            isinstance(target, str)
+            and target in shown
+            and shown[target][0] == target_table
+            and "append_to" not in self.rights(target, target_table)
+            for target_table, target in targets
+        )
 
     # --- cycles (SYNC-3, SYNC-8) ----------------------------------------------------------
 

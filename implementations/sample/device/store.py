@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cache (id TEXT PRIMARY KEY, tbl TEXT, vals TEXT, version INTEGER);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, op_id TEXT, kind TEXT, tbl TEXT, row TEXT,
-    vals TEXT, base INTEGER, in_flight INTEGER NOT NULL DEFAULT 0);
+    vals TEXT, base INTEGER, in_flight INTEGER NOT NULL DEFAULT 0, owner TEXT);
 """
 
 
@@ -53,18 +53,29 @@ class DeviceStore:
 
     def pending(self, *, in_flight_only: bool = False) -> list[dict[str, Any]]:
         """Pending changes in order: the in-flight batch first, then the queued ones."""
-        query = "SELECT op_id, kind, tbl, row, vals, base FROM outbox"
+        query = "SELECT op_id, kind, tbl, row, vals, base, owner FROM outbox"
         if in_flight_only:
             query += " WHERE in_flight = 1"
         query += " ORDER BY in_flight DESC, seq"
-        return [
-            {"op_id": o, "kind": k, "table": t, "row": r, "values": json.loads(v), "base": b}
-            for o, k, t, r, v, b in self.db.execute(query)
-        ]
+        found = []
+        for o, k, t, r, v, b, owner in self.db.execute(query):
+            change = {
+                "op_id": o,
+                "kind": k,
+                "table": t,
+                "row": r,
+                "values": json.loads(v),
+                "base": b,
+            }
+            if owner is not None:  # a create for an owner team (SEC-9)
+                change["owner"] = owner
+            found.append(change)
+        return found
 
     def enqueue(self, change: dict[str, Any]) -> None:
         self.db.execute(
-            "INSERT INTO outbox (op_id, kind, tbl, row, vals, base) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (op_id, kind, tbl, row, vals, base, owner)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 change["op_id"],
                 change["kind"],
@@ -72,6 +83,7 @@ class DeviceStore:
                 change["row"],
                 json.dumps(change["values"]),
                 change["base"],
+                change.get("owner"),
             ),
         )
 

@@ -1,4 +1,6 @@
-"""The server's sqlite schema."""
+"""The server's sqlite schema. Teams, positions and role inheritance have tables of their own
+(no new column in an older table), so opening a database file of an earlier version adds
+them."""
 
 SERVER_DDL = """
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -18,6 +20,13 @@ CREATE TABLE IF NOT EXISTS field_permissions (
 CREATE TABLE IF NOT EXISTS applied_ops (
     device TEXT, op_id TEXT, outcome TEXT, PRIMARY KEY (device, op_id));
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, device TEXT, user TEXT);
+CREATE TABLE IF NOT EXISTS role_inheritance (role TEXT PRIMARY KEY, inheritance TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS positions (id TEXT PRIMARY KEY, parent TEXT);
+CREATE TABLE IF NOT EXISTS user_positions (user TEXT PRIMARY KEY, position TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS teams (id TEXT PRIMARY KEY, kind TEXT NOT NULL, unit TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS team_members (team TEXT, user TEXT, PRIMARY KEY (team, user));
+CREATE TABLE IF NOT EXISTS team_roles (team TEXT, role TEXT, PRIMARY KEY (team, role));
+CREATE TABLE IF NOT EXISTS team_shares (row TEXT, team TEXT, rights TEXT, PRIMARY KEY (row, team));
 """
 
 ALL_TABLES = (
@@ -33,4 +42,11 @@ ALL_TABLES = (
     "field_permissions",
     "applied_ops",
     "tokens",
+    "role_inheritance",
+    "positions",
+    "user_positions",
+    "teams",
+    "team_members",
+    "team_roles",
+    "team_shares",
 )

@@ -20,6 +20,8 @@ CHANGE: dict[str, Any] = {
         "row": _ID,
         "values": {"type": "object"},
         "base": {"type": ["integer", "null"]},
+        # a create for an owner team (SEC-9); absent: the creator
+        "owner": _ID,
     },
     "additionalProperties": False,
 }
@@ -44,6 +46,14 @@ EVENT_FIELDS = {
     "server_create": ["table", "row", "owner", "values"],
     "server_update": ["row", "values"],
     "server_delete": ["row"],
+    "set_position": ["user", "position"],
+    "move_position": ["position", "parent"],
+    "add_member": ["team", "user"],
+    "remove_member": ["team", "user"],
+    "assign_team_role": ["team", "role"],
+    "remove_team_role": ["team", "role"],
+    "share_team": ["row", "team", "rights"],
+    "unshare_team": ["row", "team"],
 }
 EVENT: dict[str, Any] = {
     "type": "object",
@@ -53,13 +63,28 @@ EVENT: dict[str, Any] = {
         # the protocol lets an event carry any operation field; the sample ignores the rest
         **{
             f: _ID
-            for f in ("user", "role", "table", "row", "owner", "business_unit", "device", "op_id")
+            for f in (
+                "user",
+                "role",
+                "table",
+                "row",
+                "owner",
+                "business_unit",
+                "device",
+                "op_id",
+                "team",
+            )
         },
         "fault": {"type": "string"},
-        "privilege": {"enum": ["create", "read", "write", "delete"]},
+        "privilege": {"enum": ["create", "read", "write", "delete", "append", "append_to"]},
         "depth": {"enum": ["none", "user", "business_unit", "parent_child", "organization"]},
-        "rights": {"type": "array", "items": {"enum": ["read", "write", "delete"]}},
+        "rights": {
+            "type": "array",
+            "items": {"enum": ["read", "write", "delete", "append", "append_to"]},
+        },
         "manager": {"oneOf": [_ID, {"type": "null"}]},
+        "position": {"oneOf": [_ID, {"type": "null"}]},
+        "parent": {"oneOf": [_ID, {"type": "null"}]},
         "values": {"type": "object"},
     },
     "additionalProperties": False,
@@ -69,6 +94,12 @@ EVENT: dict[str, Any] = {
             "then": {"required": fields},
         }
         for kind, fields in EVENT_FIELDS.items()
+    ]
+    + [
+        {  # the position moved is a position, not none (set_position's may be none)
+            "if": {"properties": {"kind": {"const": "move_position"}}, "required": ["kind"]},
+            "then": {"properties": {"position": _ID}},
+        }
     ],
 }
 

@@ -12,7 +12,15 @@ from implementations.sample.server.ddl import ALL_TABLES, SERVER_DDL
 from implementations.sample.server.security import Security
 from implementations.sample.server.values import non_finite, schema_problem, values_ok
 
-PRIVS = ("create", "read", "write", "delete")
+PRIVS = ("create", "read", "write", "delete", "append", "append_to")
+TEAM_EVENTS = (
+    "add_member",
+    "remove_member",
+    "assign_team_role",
+    "remove_team_role",
+    "share_team",
+    "unshare_team",
+)
 SERVER_SOURCE = ""
 Json = dict[str, Any]
 
@@ -88,15 +96,21 @@ class Service:
         """Reset and load a world; returns device id -> bearer token."""
         _check_world(world)
         db = self.db
+        self.sec.forget()
         db.execute("BEGIN")
         for t in ALL_TABLES:
             db.execute(f"DELETE FROM {t}")
         for key in ("tables", "profile", "app_modules", "views", "hierarchy", "conflict_policy"):
             self._set_kv(key, world[key])
+        self._set_kv("append_privileges", bool(world.get("append_privileges", False)))
         self._set_kv("clock", 0)
         db.executemany(
             "INSERT INTO units VALUES (?, ?)",
             [(b["id"], b["parent"]) for b in world["business_units"]],
+        )
+        db.executemany(
+            "INSERT INTO positions VALUES (?, ?)",
+            [(pos["id"], pos["parent"]) for pos in world.get("positions", [])],
         )
         for u in world["users"]:
             db.execute(
@@ -105,8 +119,27 @@ class Service:
             db.executemany(
                 "INSERT OR IGNORE INTO user_roles VALUES (?, ?)", [(u["id"], r) for r in u["roles"]]
             )
+            if u.get("position") is not None:
+                db.execute("INSERT INTO user_positions VALUES (?, ?)", (u["id"], u["position"]))
+        for team in world.get("teams", []):
+            db.execute(
+                "INSERT INTO teams VALUES (?, ?, ?)",
+                (team["id"], team["kind"], team["business_unit"]),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO team_members VALUES (?, ?)",
+                [(team["id"], m) for m in team["members"]],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO team_roles VALUES (?, ?)",
+                [(team["id"], r) for r in team["roles"]],
+            )
         for role in world["roles"]:
             db.execute("INSERT INTO roles VALUES (?)", (role["id"],))
+            db.execute(
+                "INSERT INTO role_inheritance VALUES (?, ?)",
+                (role["id"], role.get("member_inheritance", "team")),
+            )
             for table, privs in role["privileges"].items():
                 for priv, depth in privs.items():
                     db.execute(
@@ -124,6 +157,11 @@ class Service:
             db.execute(
                 "INSERT OR REPLACE INTO shares VALUES (?, ?, ?)",
                 (s["row"], s["user"], json.dumps(sorted(s["rights"]))),
+            )
+        for s in world.get("team_shares", []):
+            db.execute(
+                "INSERT OR REPLACE INTO team_shares VALUES (?, ?, ?)",
+                (s["row"], s["team"], json.dumps(sorted(set(s["rights"])))),
             )
         tokens = {}
         for d in world["devices"]:
@@ -158,7 +196,12 @@ class Service:
         return (found[0], found[1], json.loads(found[2])) if found else None
 
     def _delete_row(self, rid: str) -> None:
-        for t, col in (("rows", "id"), ("row_changes", "row"), ("shares", "row")):
+        for t, col in (
+            ("rows", "id"),
+            ("row_changes", "row"),
+            ("shares", "row"),
+            ("team_shares", "row"),
+        ):
             self.db.execute(f"DELETE FROM {t} WHERE {col} = ?", (rid,))
 
     def _columns(self, table: str) -> dict[str, Json] | None:
@@ -169,6 +212,9 @@ class Service:
 
     def _secured(self, table: str) -> set[str]:
         return {c for t in self._kv("tables") if t["name"] == table for c in t["secured"]}
+
+    def _lookups(self) -> dict[str, dict[str, str]]:
+        return {t["name"]: dict(t["lookups"]) for t in self._kv("tables")}
 
     def server_rows(self) -> dict[str, Json]:
         return {
@@ -189,7 +235,16 @@ class Service:
         views = sorted(v["id"] for v in self._kv("views") if self.view_available(v, tables))
         columns = {t: self._columns(t) for t in sorted(tables)}
         secured = {t: sorted(self._secured(t)) for t in sorted(tables)}
-        return {"tables": sorted(tables), "views": views, "columns": columns, "secured": secured}
+        lookups = self._lookups()
+        return {
+            "tables": sorted(tables),
+            "views": views,
+            "columns": columns,
+            "secured": secured,
+            # SEC-11: what the device needs to check Append and Append To itself
+            "lookups": {t: lookups[t] for t in sorted(tables)},
+            "append_privileges": self.sec.append_privileges(),
+        }
 
     def view_available(self, view: Json, tables: set[str]) -> bool:
         """PROFILE-3: every table a view uses is on the device."""
@@ -202,10 +257,14 @@ class Service:
             return True
         if row_filter == "mine":
             return owner == user
-        return self.sec.unit_of(owner) == self.sec.unit_of(user)
+        return self.sec.unit_of(owner) == self.sec.unit_of(user)  # a team's unit for its rows
 
     def download(self, user: str) -> Json:
         """The user's projection with versions, and the privilege snapshot."""
+        with self.sec.remembering(rows_fixed=True):
+            return self._download(user)
+
+    def _download(self, user: str) -> Json:
         tables = self.device_tables()
         profile = self._kv("profile")
         rows: dict[str, Json] = {}
@@ -218,18 +277,35 @@ class Service:
             if "read" in rights:
                 rows[rid] = {"table": table, "values": json.loads(vals), "version": version}
                 row_rights[rid] = sorted(rights)
-        own = {t: [r for r in sec.RIGHTS if self.sec.depth(user, t, r) >= sec.USER] for t in tables}
+        own = {t: sorted(self.sec.rights_on(user, t, None, user)) for t in tables}
         create = [t for t in tables if self.sec.may_create(user, t)]
+        teams = self.sec.owner_teams_of(user)
         return {
             "rows": rows,
-            "snapshot": {"create_tables": create, "own_rights": own, "row_rights": row_rights},
+            "snapshot": {
+                "user": user,
+                "create_tables": create,
+                "own_rights": own,
+                "row_rights": row_rights,
+                # SEC-9: creates for the user's owner teams, and rights on their new rows
+                "team_create_tables": {
+                    team: [t for t in tables if self.sec.may_create(user, t, team)]
+                    for team in teams
+                },
+                "team_rights": {
+                    team: {t: sorted(self.sec.rights_on(user, t, None, team)) for t in tables}
+                    for team in teams
+                },
+            },
         }
 
     # --- upload (VALID, CONFLICT, SYNC-5) -----------------------------------------------
 
     def upload(self, device: str, user: str, changes: list[Json]) -> list[Json | None]:
-        """Apply a batch in order, each op id at most once; one outcome (error or None) each."""
-        return [self._upload_one(device, user, c) for c in changes]
+        """Apply a batch in order, each op id at most once; one outcome (error or None) each.
+        The batch changes rows, not who holds what (``Security.remembering``)."""
+        with self.sec.remembering():
+            return [self._upload_one(device, user, c) for c in changes]
 
     def _upload_one(self, device: str, user: str, change: Json) -> Json | None:
         self.db.execute("BEGIN")
@@ -271,7 +347,8 @@ class Service:
     def _apply_change(self, device: str, user: str, change: Json) -> None:
         rid = change["row"]
         if change["kind"] == "create":
-            self._insert_row(rid, change["table"], user, change["values"], device)
+            owner = change.get("owner") or user  # SEC-9: the owner the create named
+            self._insert_row(rid, change["table"], owner, change["values"], device)
         elif change["kind"] == "delete":
             self._delete_row(rid)
         else:
@@ -292,7 +369,12 @@ class Service:
         if kind == "create":
             if self._row(rid) is not None or not values_ok(columns, values, complete=True):
                 return "invalid"
-            if not self.sec.may_create(user, table):
+            owner = change.get("owner") or user
+            if not self.sec.may_create(user, table, owner):
+                return "privilege"
+            if self.append_denied(
+                user, table, values, self.sec.rights_on(user, table, None, owner)
+            ):
                 return "privilege"
             for col, value in values.items():
                 if col in secured and value is not None and not self.sec.may_set(user, table, col):
@@ -304,7 +386,10 @@ class Service:
         if kind == "update" and not values_ok(columns, values, complete=False):
             return "invalid"
         needed = "write" if kind == "update" else "delete"
-        if needed not in self.sec.rights_on(user, table, rid, found[1]):
+        rights = self.sec.rights_on(user, table, rid, found[1])
+        if needed not in rights:  # SEC-12: the right the change uses, and no other
+            return "privilege"
+        if kind == "update" and self.append_denied(user, table, values, rights):
             return "privilege"
         if kind == "update" and any(
             c in secured and not self.sec.may_set(user, table, c) for c in values
@@ -315,6 +400,24 @@ class Service:
         ):
             return "conflict"
         return None
+
+    def append_denied(self, user: str, table: str, values: Json, rights: set[str]) -> bool:
+        """SEC-11: a lookup set to a row needs Append on the changed row (``rights``) and
+        Append To on the row it names, when that row is in the lookup's target table."""
+        if not self.sec.append_privileges():
+            return False
+        lookups = self._lookups().get(table, {})
+        targets = [(lookups[c], v) for c, v in values.items() if c in lookups and v is not None]
+        if not targets:
+            return False
+        if "append" not in rights:
+            return True
+        for target_table, target in targets:
+            found = self._row(target) if isinstance(target, str) else None
+            if found is not None and found[0] == target_table:
+                if "append_to" not in self.sec.rights_on(user, target_table, target, found[1]):
+                    return True
+        return False
 
     def conflict_policy(self) -> str:
         return str(self._kv("conflict_policy"))
@@ -332,6 +435,89 @@ class Service:
     def _exists(self, table: str, key: str) -> bool:
         return self.db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (key,)).fetchone() is not None
 
+    def _may_own_rows(self, owner: Any) -> bool:
+        """A row's owner is a user or an owner team, never an access team (SEC-9, SEC-10)."""
+        return isinstance(owner, str) and (
+            self._exists("users", owner) or self.sec.is_owner_team(owner)
+        )
+
+    def _team_event(self, op: Json) -> Json:
+        """SEC-9 / SEC-10: members, team roles and team shares (the team and user named were
+        checked by ``_event``)."""
+        db, kind, team, user = self.db, op.get("kind"), op.get("team"), op.get("user")
+        if team is None:
+            return _refused("invalid")
+        if kind in ("add_member", "remove_member"):
+            if user is None:
+                return _refused("invalid")
+            if kind == "add_member":
+                db.execute("INSERT OR IGNORE INTO team_members VALUES (?, ?)", (team, user))
+            else:
+                db.execute("DELETE FROM team_members WHERE team = ? AND user = ?", (team, user))
+            return ACCEPTED
+        if kind in ("assign_team_role", "remove_team_role"):
+            role = op.get("role")
+            if not isinstance(role, str) or not self._exists("roles", role):
+                return _refused("invalid")
+            if kind == "remove_team_role":
+                db.execute("DELETE FROM team_roles WHERE team = ? AND role = ?", (team, role))
+                return ACCEPTED
+            if not self.sec.is_owner_team(team):
+                return _refused("invalid")  # an access team has no roles
+            db.execute("INSERT OR IGNORE INTO team_roles VALUES (?, ?)", (team, role))
+            return ACCEPTED
+        rid = op.get("row")
+        if not isinstance(rid, str) or self._row(rid) is None:
+            return _refused("not_found")
+        if kind == "share_team":
+            rights = op.get("rights")
+            if not isinstance(rights, list) or any(
+                r not in sec.RIGHTS + sec.APPEND_RIGHTS for r in rights
+            ):
+                return _refused("invalid")
+            db.execute(
+                "INSERT OR REPLACE INTO team_shares VALUES (?, ?, ?)",
+                (rid, team, json.dumps(sorted(set(rights)))),
+            )
+        else:
+            db.execute("DELETE FROM team_shares WHERE row = ? AND team = ?", (rid, team))
+        return ACCEPTED
+
+    def _position_event(self, op: Json) -> Json:
+        """SEC-8: a user to another position (or none), a position under another parent (or
+        none); a cycle of positions is refused."""
+        db, kind = self.db, op.get("kind")
+        if "position" not in op:
+            return _refused("invalid")
+        position = op["position"]
+        if position is not None and not (
+            isinstance(position, str) and self._exists("positions", position)
+        ):
+            return _refused("invalid")
+        if kind == "set_position":
+            user = op.get("user")
+            if user is None:
+                return _refused("invalid")
+            db.execute("DELETE FROM user_positions WHERE user = ?", (user,))
+            if position is not None:
+                db.execute("INSERT INTO user_positions VALUES (?, ?)", (user, position))
+            return ACCEPTED
+        parent = op.get("parent")
+        if (
+            position is None
+            or "parent" not in op
+            or (
+                parent is not None
+                and not (isinstance(parent, str) and self._exists("positions", parent))
+            )
+        ):
+            return _refused("invalid")
+        parents = dict(db.execute("SELECT id, parent FROM positions").fetchall())
+        if _cycle(parents, position, parent):
+            return _refused("invalid")
+        db.execute("UPDATE positions SET parent = ? WHERE id = ?", (parent, position))
+        return ACCEPTED
+
     def event(self, op: Json) -> Json:
         """A server-side event; a refused one changes nothing."""
         self.db.execute("BEGIN")
@@ -348,6 +534,13 @@ class Service:
         user = op.get("user")
         if user is not None and not (isinstance(user, str) and self._exists("users", user)):
             return _refused("invalid")
+        team = op.get("team")
+        if team is not None and not (isinstance(team, str) and self._exists("teams", team)):
+            return _refused("invalid")
+        if kind in TEAM_EVENTS:
+            return self._team_event(op)
+        if kind in ("set_position", "move_position"):
+            return self._position_event(op)
         if kind in ("assign_role", "remove_role"):
             role = op.get("role")
             if user is None or not isinstance(role, str) or not self._exists("roles", role):
@@ -404,8 +597,7 @@ class Service:
                 columns is None
                 or not isinstance(rid, str)
                 or self._row(rid) is not None
-                or not isinstance(owner, str)
-                or not self._exists("users", owner)
+                or not self._may_own_rows(owner)
                 or not values_ok(columns, values, complete=True)
             ):
                 return _refused("invalid")
@@ -422,7 +614,7 @@ class Service:
             if (
                 user is None
                 or not isinstance(rights, list)
-                or any(r not in sec.RIGHTS for r in rights)
+                or any(r not in sec.RIGHTS + sec.APPEND_RIGHTS for r in rights)
             ):
                 return _refused("invalid")
             db.execute(
@@ -435,7 +627,7 @@ class Service:
             db.execute("DELETE FROM shares WHERE row = ? AND user = ?", (rid, user))
         elif kind == "reassign":
             owner = op.get("owner")
-            if not isinstance(owner, str) or not self._exists("users", owner):
+            if not self._may_own_rows(owner):
                 return _refused("invalid")
             db.execute("UPDATE rows SET owner = ? WHERE id = ?", (owner, rid))
             self._touch(rid, SERVER_SOURCE)  # type: ignore[arg-type]
@@ -450,6 +642,17 @@ class Service:
         else:
             self._delete_row(rid)  # type: ignore[arg-type]
         return ACCEPTED
+
+
+def _cycle(parents: dict[str, Any], start: str, parent: Any) -> bool:
+    """Whether making ``parent`` the parent of ``start`` closes a cycle."""
+    seen, cur = {start}, parent
+    while cur is not None:
+        if cur in seen:
+            return True
+        seen.add(cur)
+        cur = parents.get(cur)
+    return False
 
 
 def _check_world(world: Json) -> None:
@@ -470,6 +673,10 @@ def _check_world(world: Json) -> None:
                 )
     for key in ("business_units", "users", "roles", "rows", "devices", "views", "app_modules"):
         ids = [e["id"] for e in world[key]]
+        if len(ids) != len(set(ids)):
+            raise WorldError(f"invalid world: an id in {key} is defined twice")
+    for key in ("teams", "positions"):
+        ids = [e["id"] for e in world.get(key, [])]
         if len(ids) != len(set(ids)):
             raise WorldError(f"invalid world: an id in {key} is defined twice")
     units = {b["id"]: b["parent"] for b in world["business_units"]}
@@ -494,10 +701,35 @@ def _check_world(world: Json) -> None:
                 raise WorldError(f"invalid world: user {u['id']!r} is in a cycle of managers")
             seen.add(cur)
             cur = users[cur]["manager"]
+    positions = {p["id"]: p["parent"] for p in world.get("positions", [])}
+    for pos, parent in positions.items():
+        if parent is not None and parent not in positions:
+            raise WorldError(f"invalid world: position {pos!r} has an unknown parent")
+        if _cycle(positions, pos, parent):
+            raise WorldError(f"invalid world: position {pos!r} is in a cycle of positions")
+    for u in world["users"]:
+        if u.get("position") is not None and u["position"] not in positions:
+            raise WorldError(f"invalid world: user {u['id']!r} holds an unknown position")
+    teams = {t["id"]: t for t in world.get("teams", [])}
+    for t in teams.values():
+        if t["id"] in users:
+            raise WorldError(f"invalid world: team {t['id']!r} has a user's id")
+        if (
+            t["business_unit"] not in units
+            or not set(t["members"]) <= set(users)
+            or not set(t["roles"]) <= roles
+        ):
+            raise WorldError(f"invalid world: team {t['id']!r} names an unknown entry")
+        if t["kind"] == "access" and t["roles"]:
+            raise WorldError(f"invalid world: access team {t['id']!r} has roles")
+    owners = set(users) | {t for t, team in teams.items() if team["kind"] == "owner"}
     rows = {r["id"] for r in world["rows"]}
     for r in world["rows"]:
-        if r["table"] not in tables or r["owner"] not in users:
+        if r["table"] not in tables or r["owner"] not in owners:
             raise WorldError(f"invalid world: row {r['id']!r} names an unknown entry")
+    for s in world.get("team_shares", []):
+        if s["row"] not in rows or s["team"] not in teams:
+            raise WorldError(f"invalid world: a team share of {s['row']!r} names an unknown entry")
     for s in world["shares"]:
         if s["row"] not in rows or s["user"] not in users:
             raise WorldError(f"invalid world: a share of {s['row']!r} names an unknown entry")
