@@ -52,6 +52,7 @@ from starlette.routing import Route
 from implementations.sample.asgi_transport import SyncASGITransport
 from implementations.sample.server.app import build_app
 from implementations.sample.server.openapi import document
+from implementations.sample.server.schemas import EVENT_FIELDS, VALIDATORS
 from implementations.sample.server.service import Service
 from tests.sample.test_sample_server import ADMIN, WORLD
 
@@ -256,3 +257,20 @@ def test_the_openapi_document_is_valid_and_describes_every_route() -> None:
     assert documented <= routes
     with httpx.Client(transport=SyncASGITransport(APP), base_url="http://sample.invalid") as c:
         assert c.get("/openapi.json").json() == served
+
+
+def test_the_documented_event_schema_accepts_what_the_app_accepts() -> None:
+    """The document's event is a union of one branch per kind (a generator reads it), the
+    app's a list of ``if``/``then`` pairs (its errors name the field): the same bodies."""
+    documented = Draft202012Validator(document()["components"]["schemas"]["Event"])
+    app = VALIDATORS["event"]
+    ids = {"position": "p1", "parent": None, "manager": None, "depth": "user"}
+    ids |= {"privilege": "read", "rights": ["read"], "values": {}}
+    for kind, fields in EVENT_FIELDS.items():
+        body: dict[str, Any] = {"kind": kind} | {f: ids.get(f, "x") for f in fields}
+        bodies = [body] + [{k: v for k, v in body.items() if k != f} for f in fields]
+        bodies += [body | {"position": None}, body | {"kind": "nothing"}, body | {"extra": 1}]
+        for candidate in bodies:
+            assert documented.is_valid(candidate) == app.is_valid(candidate), candidate
+        assert documented.is_valid(body), body
+        assert not documented.is_valid({"kind": kind} | {f: 1 for f in fields})

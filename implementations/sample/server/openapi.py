@@ -13,13 +13,13 @@ from functools import lru_cache
 from typing import Any
 
 from implementations.sample.server.body import JSON_MEDIA_TYPE, MAX_BODY_BYTES, MAX_DEPTH
-from implementations.sample.server.schemas import EVENT, UPLOAD, WORLD
+from implementations.sample.server.schemas import EVENT, EVENT_FIELDS, UPLOAD, WORLD
 
 Json = dict[str, Any]
 
 _STRING: Json = {"type": "string"}
 _ID: Json = {"type": "string", "minLength": 1}
-_RIGHT: Json = {"enum": ["read", "write", "delete"]}
+_RIGHT: Json = {"enum": ["read", "write", "delete", "append", "append_to"]}
 _OBJECT: Json = {"type": "object"}
 
 
@@ -58,6 +58,9 @@ RESPONSE_SCHEMAS: dict[str, Json] = {
             "views": {"type": "array", "items": _STRING},
             "columns": _map_of(_map_of(_OBJECT)),
             "secured": _map_of({"type": "array", "items": _STRING}),
+            # SEC-11: each table's lookup columns and the table each one refers to
+            "lookups": _map_of(_map_of(_STRING)),
+            "append_privileges": {"type": "boolean"},
         }
     ),
     "Download": _record(
@@ -67,9 +70,13 @@ RESPONSE_SCHEMAS: dict[str, Json] = {
             ),
             "snapshot": _record(
                 {
+                    "user": _ID,
                     "create_tables": {"type": "array", "items": _STRING},
                     "own_rights": _map_of({"type": "array", "items": _RIGHT}),
                     "row_rights": _map_of({"type": "array", "items": _RIGHT}),
+                    # SEC-9: creates for the user's owner teams, and rights on their new rows
+                    "team_create_tables": _map_of({"type": "array", "items": _STRING}),
+                    "team_rights": _map_of(_map_of({"type": "array", "items": _RIGHT})),
                 }
             ),
         }
@@ -128,12 +135,31 @@ def _relocated(schema: Any, prefix: str) -> Any:
     return schema
 
 
+def _event() -> Json:
+    """The event schema as one branch per kind (``oneOf`` on ``kind``), the same set of
+    bodies as ``schemas.EVENT``. The app validates with EVENT's ``if``/``then`` pairs, whose
+    errors name the missing field; a generator (schemathesis) rewrites each pair as an
+    ``anyOf`` of two and gives up on the product of nineteen, but reads a union of
+    nineteen branches directly."""
+    event = {k: v for k, v in copy.deepcopy(EVENT).items() if k != "allOf"}
+    # only the position moved must be a position (set_position's may be none)
+    narrowed = {"move_position": {"position": {"type": "string", "minLength": 1}}}
+    event["oneOf"] = [
+        {
+            "properties": {"kind": {"const": kind}, **narrowed.get(kind, {})},
+            "required": ["kind", *fields],
+        }
+        for kind, fields in sorted(EVENT_FIELDS.items())
+    ]
+    return event
+
+
 def _request_schemas() -> dict[str, Json]:
     world = {
         k: v for k, v in _relocated(WORLD, "World").items() if k not in ("$schema", "$id")
     }
     defs = {f"World.{name}": _relocated(s, "World") for name, s in WORLD.get("$defs", {}).items()}
-    return {"Upload": copy.deepcopy(UPLOAD), "Event": copy.deepcopy(EVENT), "World": world, **defs}
+    return {"Upload": copy.deepcopy(UPLOAD), "Event": _event(), "World": world, **defs}
 
 
 def _responses(ok: str, errors: list[str], summary: str) -> Json:
