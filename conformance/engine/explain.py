@@ -188,6 +188,8 @@ def change_rules(system: ModelSystem, user: str, change: Change) -> list[str]:
         return [*found, *(r for r in rules if r not in found)]
     if right in rights and "read" not in rights:  # allowed without Read: SEC-12's case
         return ["SEC-12", *rules]
+    if right in rights and secured_columns_denied(world, user, change.table, list(change.values)):
+        return ["SEC-7", *rules]  # the right is held: a secured column decides it
     return rules
 
 

@@ -182,7 +182,8 @@ function managerLevel(dir, user, owner) {
 }
 
 // The rights `user` holds on one row now: depths (SEC-1, SEC-2), shares (SEC-4) and the
-// manager hierarchy (SEC-5).
+// manager hierarchy (SEC-5: the direct manager gets Read and Write, not Delete; managers
+// above, Read only).
 function rowRights(dir, user, table, row, owner) {
   var rights = [];
   if (!dir.users[user] || !dir.users[owner]) return rights;
@@ -197,7 +198,7 @@ function rowRights(dir, user, table, row, owner) {
     } else if (
       level >= USER_LEVEL &&
       ((shared !== null && shared.indexOf(right) !== -1) ||
-        above === 1 ||
+        (above === 1 && right !== 'delete') ||
         (above !== null && right === 'read'))
     ) {
       rights.push(right);

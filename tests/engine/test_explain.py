@@ -1,0 +1,25 @@
+"""Blame on its own: which rule an explanation names first for a given model state."""
+
+from __future__ import annotations
+
+from conformance.engine.explain import explain_upload
+from models.examples import sample_world
+from models.system import ModelSystem
+
+
+def test_a_row_left_unchanged_after_a_secured_update_is_blamed_on_field_security() -> None:
+    # bob may write his account but not set its secured credit limit: the model rejects
+    # that update (SEC-7) and applies the next one. An implementation that sends a row's
+    # edits as one (PouchDB's finding 3) leaves the name unchanged too: the question is
+    # field-level security, not bob's roles or depths.
+    system = ModelSystem(sample_world())
+    for op in (
+        {"kind": "update", "device": "bob-phone", "table": "account", "row": "acc-east",
+         "values": {"creditlimit": 1}, "op_id": "o1"},
+        {"kind": "update", "device": "bob-phone", "table": "account", "row": "acc-east",
+         "values": {"name": "N"}, "op_id": "o2"},
+        {"kind": "sync_start", "device": "bob-phone"},
+    ):  # fmt: skip
+        assert system.apply(op)["status"] == "accepted", op  # type: ignore[arg-type]
+    assert system.server.rows["acc-east"].values["name"] == "N"
+    assert explain_upload(system, "bob-phone", "acc-east")[0] == "SEC-7"
