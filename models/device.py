@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from models.profile import available_views, device_tables, metadata_tables
 from models.records import (
+    OFFLINE_OPERATIONS,
     DeviceObservation,
     EditKind,
     Operation,
@@ -63,6 +64,8 @@ class Device:
             rid: CachedRow(table, values, version)
             for rid, (table, _owner, values, version) in download.rows.items()
         }
+        if not download.snapshot.offline or not self.snapshot.offline:
+            self.trace.add("PROFILE-8")  # Read on the offline profile: lost, missing or back
         self.snapshot = download.snapshot
 
     # --- what the device shows ----------------------------------------------------------
@@ -135,14 +138,21 @@ class Device:
             if rid is not None
         )
 
+    def tables(self) -> frozenset[str]:
+        """PROFILE-1 / PROFILE-8: the device tables, none while its user had no Read on the
+        offline profile at the last completed cycle (the snapshot says)."""
+        return device_tables(self.world) if self.snapshot.offline else frozenset()
+
     def observe(self) -> DeviceObservation:
-        tables = metadata_tables(self.world)
+        offline = self.snapshot.offline
+        tables = metadata_tables(self.world) if offline else []
         by_table: dict[str, dict[str, Values]] = {t: {} for t in tables}
         for rid, (table, values) in sorted(self.visible().items()):
-            by_table[table][rid] = dict(values)
+            if table in by_table:  # pending edits of a device that lost the profile: PROFILE-8
+                by_table[table][rid] = dict(values)
         return {
             "rows": by_table,
-            "views": available_views(self.world),
+            "views": available_views(self.world) if offline else [],
             "metadata_tables": tables,
             "pending": len(self.pending()),
             "in_cycle": self.in_flight is not None,
@@ -153,19 +163,28 @@ class Device:
 
     def local(self, op: Operation) -> Result:
         """DEVICE-1: a local read or edit is decided on the device alone, in the order
-        not_offline (PROFILE-2), not_found, invalid, privilege (STALE-1); field-level security
-        is not checked here (SEC-6). It is decided the same way during a cycle (SYNC-7). An
-        accepted edit is queued in the outbox (SYNC-1) under the operation id and row id the
-        caller chose (WORLD-4). A create may name an owner (SEC-9); an update or delete needs
-        only the right it uses (SEC-12); lookups set need Append and Append To (SEC-11)."""
+        not_offline (PROFILE-8, PROFILE-2), not_supported_offline (PROFILE-6), not_found,
+        invalid, privilege (STALE-1); field-level security is not checked here (SEC-6). It is
+        decided the same way during a cycle (SYNC-7). An accepted edit is queued in the
+        outbox (SYNC-1) under the operation id and row id the caller chose (WORLD-4). A create
+        may name an owner (SEC-9); an update or delete needs only the right it uses (SEC-12);
+        lookups set need Append and Append To (SEC-11)."""
         trace = self.trace
         trace.add("DEVICE-1")
         if self.in_flight is not None:
             trace.add("SYNC-7")
         kind, table = op["kind"], op.get("table", "")
+        if not self.snapshot.offline:
+            trace.add("PROFILE-8")
+            return refused("not_offline")
         if table not in device_tables(self.world):
             trace.add("PROFILE-2")
             return refused("not_offline")
+        allowed = self.world.tables[table].offline_operations
+        if kind in OFFLINE_OPERATIONS and len(allowed) < len(OFFLINE_OPERATIONS):
+            trace.add("PROFILE-6")
+            if kind not in allowed:
+                return refused("not_supported_offline")
         if kind == "read":
             trace.add("SYNC-6")
             rows = {rid: dict(v) for rid, (t, v) in sorted(self.visible().items()) if t == table}

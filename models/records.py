@@ -43,10 +43,14 @@ Inheritance = Literal["team", "direct_basic"]
 INHERITANCES: tuple[Inheritance, ...] = ("team", "direct_basic")
 
 EditKind = Literal["create", "update", "delete"]
+#: what a table may allow offline (PROFILE-6)
+OfflineOperation = Literal["create", "read", "update", "delete"]
+OFFLINE_OPERATIONS: tuple[OfflineOperation, ...] = ("create", "read", "update", "delete")
 
 #: Why a local operation, an uploaded change or an administrator event was refused.
 Reason = Literal[
     "not_offline",
+    "not_supported_offline",
     "privilege",
     "conflict",
     "not_found",
@@ -94,6 +98,9 @@ class TableSpec(TypedDict):
     lookups: dict[str, str]
     #: columns under field-level security.
     secured: list[str]
+    #: capability offline_operations (PROFILE-6): the operations that work offline, "read"
+    #: among them; absent: all four
+    offline_operations: NotRequired[list[OfflineOperation]]
 
 
 class FieldPermissionSpec(TypedDict):
@@ -190,6 +197,9 @@ class WorldSpec(TypedDict):
     #: capability append (SEC-11): roles grant Append and Append To and lookups need them;
     #: absent or false: they do not matter
     append_privileges: NotRequired[bool]
+    #: capability profile_membership (PROFILE-8): the users with Read on the offline profile;
+    #: absent: every user
+    profile_users: NotRequired[list[str]]
 
 
 # --- operations ---------------------------------------------------------------------------
@@ -245,6 +255,8 @@ SERVER_KINDS = (
     "remove_team_role",
     "share_team",
     "unshare_team",
+    "grant_profile",
+    "revoke_profile",
 )
 #: operations on the system itself, not on a device nor on the server's data (FAULT-5)
 SYSTEM_KINDS = ("server_restart",)

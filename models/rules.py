@@ -16,6 +16,8 @@ RULES: dict[str, str] = {
     "PROFILE-3": "A view is available iff all its tables are on the device",
     "PROFILE-4": "Metadata covers exactly the device tables; devices start signed in",
     "PROFILE-5": "Row filters: all, mine, my business unit",
+    "PROFILE-6": "Per-table offline operations; others refused `not_supported_offline`",
+    "PROFILE-8": "A user without Read on the offline profile has no device tables",
     "SEC-1": "Depths: user, business unit, parent:child, organization",
     "SEC-2": "Roles combine by the deepest grant",
     "SEC-3": "Create needs User depth; the creator owns the row",
@@ -73,6 +75,8 @@ CAPABILITY_RULES: dict[str, tuple[str, ...]] = {
     "position_hierarchy": ("SEC-8",),
     "teams": ("SEC-9", "SEC-10"),
     "append": ("SEC-11",),
+    "offline_operations": ("PROFILE-6",),
+    "profile_membership": ("PROFILE-8",),
 }
 ALL_CAPABILITIES = frozenset(CAPABILITY_RULES)
 
@@ -90,6 +94,7 @@ CAPABILITY_KINDS: dict[str, tuple[str, ...]] = {
         "share_team",
         "unshare_team",
     ),
+    "profile_membership": ("grant_profile", "revoke_profile"),
 }
 
 

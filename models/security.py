@@ -60,6 +60,8 @@ class Directory:
     role_inheritance: dict[str, Inheritance] = field(default_factory=dict)
     #: (row, team) -> rights shared with that team on that row (SEC-10)
     team_shares: dict[tuple[str, str], frozenset[RowRight]] = field(default_factory=dict)
+    #: PROFILE-8: the users with Read on the offline profile now
+    profile_members: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,8 @@ class Snapshot:
     team_create_tables: dict[str, frozenset[str]] = field(default_factory=dict)
     #: owner team -> table -> rights on a new row owned by it (SEC-9)
     team_rights: dict[str, dict[str, frozenset[RowRight]]] = field(default_factory=dict)
+    #: PROFILE-8: whether the user had Read on the offline profile (else no device tables)
+    offline: bool = True
 
 
 def teams_of(world: World, d: Directory, user: str) -> list[str]:
@@ -370,10 +374,12 @@ def take_snapshot(
 ) -> Snapshot:
     """STALE-4: the privilege snapshot a device receives at the end of a sync cycle.
 
-    ``rows`` maps each downloaded row id to (table, owner).
+    ``rows`` maps each downloaded row id to (table, owner). ``tables`` are the device tables
+    of this download: none for a user without Read on the offline profile (PROFILE-8).
     """
     teams = teams_of(world, d, user)
     return Snapshot(
+        offline=user in d.profile_members,
         create_tables=frozenset(t for t in tables if can_create(world, d, user, t)),
         own_rights={t: new_row_rights(world, d, user, t, user) for t in tables},
         row_rights={

@@ -122,6 +122,7 @@ class Server:
             team_shares={
                 (s["row"], s["team"]): frozenset(s["rights"]) for s in spec.get("team_shares", [])
             },
+            profile_members=set(world.profile_users),
         )
         server = cls(world, directory)
         for r in spec["rows"]:
@@ -145,7 +146,7 @@ class Server:
         """PROFILE-5 / SYNC-4: the ids of the rows in the device's tables that ``user`` may read
         now and that pass the profile's row filter of their table: the user's projection."""
         world = self.world
-        tables = device_tables(world)
+        tables = self.tables_of(user)
         ids: list[str] = []
         for rid, r in self.rows.items():
             if r.table not in tables:
@@ -159,6 +160,14 @@ class Server:
                 ids.append(rid)
         return ids
 
+    def tables_of(self, user: str) -> frozenset[str]:
+        """PROFILE-1 / PROFILE-8: the device tables of a user's download: none for a user
+        without Read on the offline profile."""
+        if user not in self.directory.profile_members:
+            self.trace.add("PROFILE-8")
+            return frozenset()
+        return device_tables(self.world)
+
     def download(self, user: str) -> Download:
         """STALE-4: what a device receives at the end of a cycle: its user's projection, with
         versions, and the privilege snapshot that goes with it."""
@@ -171,7 +180,7 @@ class Server:
             self.world,
             self.directory,
             user,
-            device_tables(self.world),
+            self.tables_of(user),
             {rid: (t, owner) for rid, (t, owner, _, _) in rows.items()},
         )
         return Download(rows, snapshot)
@@ -333,6 +342,17 @@ class Server:
             return self._team_event(op)
         if kind in ("set_position", "move_position"):
             return self._position_event(op)
+        if kind in ("grant_profile", "revoke_profile"):
+            # PROFILE-8: Read on the offline profile; granting it again, or revoking it from
+            # a user without it, changes nothing
+            if user is None:
+                return refused("invalid")
+            if kind == "grant_profile":
+                d.profile_members.add(user)
+            else:
+                d.profile_members.discard(user)
+            self.trace.add("PROFILE-8")
+            return ACCEPTED
         if kind in ("assign_role", "remove_role"):
             role = op.get("role")
             if user is None or role not in d.role_privileges:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from models.device import Device
-from models.profile import device_tables
 from models.records import (
     DEVICE_EDIT_KINDS,
     DEVICE_KINDS,
@@ -104,7 +103,7 @@ class ModelSystem:
         """Whether the server's privileges would allow this local edit now, field-level
         security aside (None when it cannot say)."""
         table, rid = op.get("table", ""), op.get("row", "")
-        if table not in device_tables(self.world):
+        if table not in device.tables():
             return None
         values = op.get("values", {})
         if not isinstance(values, dict):

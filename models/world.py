@@ -15,12 +15,14 @@ from models.records import (
     DEPTHS,
     HIERARCHY_MODELS,
     INHERITANCES,
+    OFFLINE_OPERATIONS,
     PRIVILEGES,
     ROW_FILTERS,
     ROW_RIGHTS,
     TEAM_KINDS,
     ConflictPolicy,
     HierarchyModel,
+    OfflineOperation,
     RowFilter,
     RowRight,
     WorldSpec,
@@ -38,6 +40,8 @@ class Table:
     columns: dict[str, dict[str, object]]
     lookups: dict[str, str]
     secured: frozenset[str]
+    #: PROFILE-6: the operations that work on this table offline
+    offline_operations: frozenset[OfflineOperation] = frozenset(OFFLINE_OPERATIONS)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -66,6 +70,9 @@ class World:
     #: device id -> user id.
     devices: dict[str, str]
     conflict_policy: ConflictPolicy
+    #: PROFILE-8: the users with Read on the offline profile at the start (the server's
+    #: ``Directory`` holds who has it now)
+    profile_users: frozenset[str]
 
     #: business unit -> the unit and every unit below it (SEC-1, Parent:Child depth)
     subtrees: dict[str, frozenset[str]]
@@ -124,7 +131,23 @@ def build_world(spec: WorldSpec) -> World:
         for col in [*t["lookups"], *t["secured"]]:
             if col not in t["columns"]:
                 raise _fail(f"table {name!r} names unknown column {col!r}")
-        tables[name] = Table(name, dict(t["columns"]), dict(t["lookups"]), frozenset(t["secured"]))
+        offline = t.get("offline_operations", list(OFFLINE_OPERATIONS))
+        if (
+            any(o not in OFFLINE_OPERATIONS for o in offline)
+            or len(set(offline)) != len(offline)
+            or "read" not in offline
+        ):
+            raise _fail(
+                f"table {name!r} has offline operations {offline!r} (PROFILE-6: among "
+                f"{list(OFFLINE_OPERATIONS)}, no repeats, read among them)"
+            )
+        tables[name] = Table(
+            name,
+            dict(t["columns"]),
+            dict(t["lookups"]),
+            frozenset(t["secured"]),
+            frozenset(offline),
+        )
     for t2 in tables.values():
         for col, target in t2.lookups.items():
             if target not in tables:
@@ -259,6 +282,14 @@ def build_world(spec: WorldSpec) -> World:
             unknown = sorted(refs - tables.keys())
             raise _fail(f"view {v['id']!r} references unknown tables {unknown}")
         views[v["id"]] = refs
+    profile_users = spec.get("profile_users")
+    if profile_users is not None:
+        unknown = [u for u in profile_users if u not in users]
+        if unknown or len(set(profile_users)) != len(profile_users):
+            raise _fail(
+                f"profile users {profile_users!r} name unknown users {unknown} or repeat one "
+                "(PROFILE-8)"
+            )
     devices: dict[str, str] = {}
     for d in spec["devices"]:
         if d["id"] in devices or d["user"] not in users:
@@ -296,6 +327,7 @@ def build_world(spec: WorldSpec) -> World:
         profile=dict(spec["profile"]),
         devices=devices,
         conflict_policy=spec["conflict_policy"],
+        profile_users=frozenset(users if profile_users is None else profile_users),
         subtrees={b: frozenset(units) for b, units in subtrees.items()},
     )
 

@@ -8,6 +8,9 @@ from conformance.reporting.counterexample import MISSING, Mismatch
 from models.records import DEVICE_EDIT_KINDS, SERVER_KINDS
 
 _EDIT = DEVICE_EDIT_KINDS
+_LOCAL = (*DEVICE_EDIT_KINDS, "read")
+#: the rule a local refusal's reason of the offline profile points to first
+_LOCAL_REASON_RULES = {"not_offline": "PROFILE-2", "not_supported_offline": "PROFILE-6"}
 _EVENTS = SERVER_KINDS
 #: the rule a fault's difference concerns first, by (step, fault)
 _FAULT_RULES = {
@@ -77,13 +80,25 @@ def _candidates(
     if ":" in kind or kind == "server_restart":  # whatever differs, the fault's rule first
         step, _, fault = kind.partition(":")
         return _FAULT_RULES.get((step, fault), ["FAULT-5"]), ["SYNC-8", "SYNC-5", "SYNC-1"]
+    # a device without Read on the offline profile (PROFILE-8) has no tables, views or rows,
+    # and refuses every local operation: whatever differs there, that rule first
+    membership = "PROFILE-8" in exercised and (
+        where in ("views", "metadata_tables", "rows") or (where == "result" and kind in _LOCAL)
+    )
+    if membership:
+        return ["PROFILE-8"], ["PROFILE-1", "PROFILE-2", "PROFILE-4", "STALE-4", "DEVICE-1"]
     if where == "result":
+        reason, other = reason_of(expected), reason_of(actual)
+        if kind in _LOCAL and reason is None and other in _LOCAL_REASON_RULES:
+            # refused for a reason of the profile when the model accepted it
+            return [_LOCAL_REASON_RULES[other], "DEVICE-1"], ["PROFILE-8"]
         if kind == "read":
             return (["PROFILE-2"] if reason_of(expected) else ["SYNC-6"]), ["DEVICE-1"]
         if kind in _EDIT:
-            first = {"not_offline": "PROFILE-2", "invalid": "WORLD-3", "not_found": "DEVICE-1"}
-            reason, other = reason_of(expected), reason_of(actual)
+            first = {"invalid": "WORLD-3", "not_found": "DEVICE-1", **_LOCAL_REASON_RULES}
             if reason is not None and other is not None:  # refused, for another reason
+                if "not_supported_offline" in (reason, other):  # checked in the wrong place
+                    return ["PROFILE-6", "DEVICE-1"], []
                 return [], ["SEC-6", "DEVICE-1", first.get(reason, "STALE-1")]
             if reason == "privilege" or other == "privilege":  # explained by the engine
                 return [], ["STALE-1", "SEC-6", "SEC-11", "SEC-9", "SEC-3", "SYNC-7", "DEVICE-1"]

@@ -216,7 +216,8 @@ class Driver:
             during = bool(self.model.devices[device].outbox)  # edits made during the cycle
             return ["SYNC-3", "SYNC-1"] if during else ["SYNC-1"]
         if len(parts) >= 3 and parts[2] == "metadata_tables":
-            return explain_tables(self.model, observed["devices"][device].get("metadata_tables"))
+            shown = observed["devices"][device].get("metadata_tables")
+            return explain_tables(self.model, device, shown)
         if kind == "sync_end" and len(parts) >= 3 and parts[2] == "errors":
             errors = observed["devices"][device].get("errors")
             expected_errors = self.model.devices[device].errors

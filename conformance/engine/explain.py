@@ -196,6 +196,8 @@ def change_rules(system: ModelSystem, user: str, change: Change) -> list[str]:
 def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
     """Why a row should (or should not) be on a device after a download, as rule IDs."""
     dev = system.devices[device]
+    if not dev.snapshot.offline:  # no tables at all: no Read on the offline profile
+        return ["PROFILE-8"]
     if any(e["row"] == row for e in dev.errors):
         return ["VALID-4"]
     if any(ch.row == row for ch in dev.pending()):
@@ -457,12 +459,19 @@ def _edit_rules(
     return [*involved, "STALE-1"]
 
 
-def explain_tables(system: ModelSystem, actual: Any) -> list[str]:
-    """Why a device's metadata covers other tables than the model's: a profile table judged
-    on or off the device wrongly (PROFILE-1), or metadata beyond the device tables
-    (PROFILE-4)."""
-    expected = set(metadata_tables(system.world))
+def explain_tables(system: ModelSystem, device: str, actual: Any) -> list[str]:
+    """Why a device's metadata covers other tables than the model's: Read on the offline
+    profile judged wrongly (PROFILE-8: no tables, or all of them), a profile table judged on or
+    off the device wrongly (PROFILE-1), or metadata beyond the device tables (PROFILE-4)."""
+    dev = system.devices[device]
+    expected = set(dev.tables())
     shown = set(actual) if isinstance(actual, list) else set()
+    if not expected or not shown:
+        membership = not dev.snapshot.offline or system.world.profile_users != frozenset(
+            system.server.directory.user_bu
+        )
+        if membership and (expected or shown) == set(metadata_tables(system.world)):
+            return ["PROFILE-8", "PROFILE-1", "PROFILE-4"]
     if shown - expected - set(system.world.profile):  # a table the profile does not have
         return ["PROFILE-4", "PROFILE-1"]
     return ["PROFILE-1", "PROFILE-4"]

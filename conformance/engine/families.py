@@ -60,6 +60,8 @@ POSITION_EVENTS = ("set_position", "move_position")
 PRIVILEGE_EVENTS = tuple(
     k for k in SERVER_KINDS if k not in DATA_EVENTS + TEAM_EVENTS + POSITION_EVENTS
 )
+#: Read on the offline profile given and taken away (PROFILE-8)
+PROFILE_EVENTS = ("grant_profile", "revoke_profile")
 #: the privilege changes of teams and positions that families about staleness and validation
 #: draw (the others would crowd out their own steps)
 MEMBERSHIP_EVENTS = ("add_member", "remove_member", "set_position")
@@ -107,7 +109,11 @@ FAMILIES: tuple[Family, ...] = (
         "profile",
         "tables, views, metadata and row filters on the device",
         ("PROFILE",),
-        EDITS + ("read", "read", SYNC, SYNC) + CYCLE + ("move_user", "reassign", "server_create"),
+        EDITS
+        + ("read", "read", SYNC, SYNC)
+        + CYCLE
+        + ("move_user", "reassign", "server_create")
+        + PROFILE_EVENTS,
         device_tables_required=False,
         worlds_scale=4,
     ),

@@ -96,6 +96,11 @@ def world_changes(world: WorldSpec, ops: list[Operation]) -> Iterator[Change]:
             yield partial(_no_position, user=user["id"])
     if world.get("append_privileges"):
         yield _no_append
+    for spec in world["tables"]:
+        if "offline_operations" in spec:
+            yield partial(_all_offline, table=spec["name"])
+    if "profile_users" in world:
+        yield _everyone_offline
     if world["conflict_policy"] != "client_wins":
         yield _default_policy
 
@@ -241,6 +246,25 @@ def _no_append(world: WorldSpec, ops: list[Operation]) -> Program | None:
             privileges.pop("append", None)
             privileges.pop("append_to", None)
     return w, o
+
+
+def _all_offline(world: WorldSpec, ops: list[Operation], table: str) -> Program | None:
+    """Every operation of ``table`` offline (PROFILE-6)."""
+    w, o = _copy(world, ops)
+    for spec in w["tables"]:
+        if spec["name"] == table and "offline_operations" in spec:
+            del spec["offline_operations"]
+            return w, o
+    return None
+
+
+def _everyone_offline(world: WorldSpec, ops: list[Operation]) -> Program | None:
+    """Every user with Read on the offline profile, the events on it gone (PROFILE-8)."""
+    if "profile_users" not in world:
+        return None
+    w, o = _copy(world, ops)
+    del w["profile_users"]
+    return w, [op for op in o if op["kind"] not in ("grant_profile", "revoke_profile")]
 
 
 def _default_policy(world: WorldSpec, ops: list[Operation]) -> Program | None:

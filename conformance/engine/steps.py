@@ -257,9 +257,15 @@ class Steps:
                     op["role"], op["table"] = pick(draw, readers or roles), table
                     op["privilege"], op["depth"] = "read", "none"
             return
+        holders = sorted({dev.user for dev in model.devices.values()})
+        if kind in ("grant_profile", "revoke_profile") and index(draw, 4):
+            # mostly a device's user, and one for whom it changes something (PROFILE-8)
+            members = d.profile_members
+            changing = [u for u in holders if (u in members) == (kind == "revoke_profile")]
+            op["user"] = pick(draw, changing or holders)
+            return
         if index(draw, 3):
             return
-        holders = sorted({dev.user for dev in model.devices.values()})
         if kind in ("assign_role", "remove_role", "add_member", "set_position"):
             op["user"] = pick(draw, holders)
         if kind == "remove_member" and any(d.team_members.values()):

@@ -36,6 +36,7 @@ from models.records import (
     FieldPermissionSpec,
     HierarchyModel,
     HierarchySpec,
+    OfflineOperation,
     Operation,
     PositionSpec,
     Privilege,
@@ -479,7 +480,34 @@ def random_world(
         world["team_shares"] = team_shares
     if "append" in capabilities:
         world["append_privileges"] = append
+    # drawn last, so that worlds without these capabilities stay as they were
+    if "offline_operations" in capabilities:
+        # most tables allow everything offline; the others are the platform's three kinds:
+        # read-only, Read and Delete, Create/Read/Update (PROFILE-6)
+        world["tables"] = [
+            {**t, "offline_operations": list(ops)} if ops is not None else t
+            for t in TABLES
+            for ops in (pick(draw, _OFFLINE_OPERATIONS),)
+        ]
+    if "profile_membership" in capabilities:
+        # most users have Read on the offline profile; a device's user lacks it one time in
+        # three (PROFILE-8)
+        device_holders = {dev["user"] for dev in devices}
+        world["profile_users"] = [
+            u for u in user_ids if index(draw, 3 if u in device_holders else 6)
+        ]
     return world
+
+
+#: a table's offline operations (PROFILE-6): absent (everything) half the time
+_OFFLINE_OPERATIONS: tuple[tuple[OfflineOperation, ...] | None, ...] = (
+    None,
+    None,
+    None,
+    ("read",),
+    ("read", "delete"),
+    ("create", "read", "update"),
+)
 
 
 def _seeded(build: Callable[Concatenate[Source, P], T]) -> Callable[P, st.SearchStrategy[T]]:
@@ -552,6 +580,8 @@ def draw_event(
     row, user = pick(draw, rows), pick(draw, users)
     if kind in ("assign_role", "remove_role"):
         return {"kind": kind, "user": user, "role": pick(draw, roles)}
+    if kind in ("grant_profile", "revoke_profile"):
+        return {"kind": kind, "user": user}
     if kind == "set_depth":
         return {
             "kind": kind,

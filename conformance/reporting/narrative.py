@@ -31,6 +31,10 @@ GLOSS: dict[str, str] = {
     "are on the device",
     "PROFILE-4": "the metadata covers exactly the device tables, and a device starts signed in",
     "PROFILE-5": "a download holds only the rows that pass the table's row filter",
+    "PROFILE-6": "a local edit that its table does not allow offline is refused "
+    "not_supported_offline and nothing is queued",
+    "PROFILE-8": "a device whose user has no Read on the offline profile holds no tables and "
+    "refuses every local operation; a grant or revocation reaches it at its next cycle",
     "SEC-1": "a depth reaches the user's own rows (user), the unit's, the unit and those below "
     "it, or every row (organization)",
     "SEC-2": "a user's depth is the deepest any of their roles grants",
@@ -305,13 +309,17 @@ def world_table(world: WorldSpec) -> list[str]:
                 who = permitted.get((t["name"], c), [])
                 text += f" [secured: {', '.join(who) or 'nobody'} may set]"
             cols.append(text)
-        rows.append((f"table {t['name']}", ", ".join(cols)))
+        offline_ops = t.get("offline_operations")
+        limits = f" [offline: {', '.join(offline_ops)} only]" if offline_ops is not None else ""
+        rows.append((f"table {t['name']}", ", ".join(cols) + limits))
     offline = [
         f"{m['id']}{'' if m['offline_enabled'] else ' (not offline)'}: {', '.join(m['tables'])}"
         for m in world["app_modules"]
     ]
     profile = ", ".join(f"{t} ({f})" for t, f in world["profile"].items()) or "-"
-    rows.append(("profile", f"{profile}; modules {'; '.join(offline)}"))
+    readers = world.get("profile_users")
+    members = "" if readers is None else f"; Read on it: {', '.join(readers) or 'nobody'}"
+    rows.append(("profile", f"{profile}; modules {'; '.join(offline)}{members}"))
     rows.append(("devices", ", ".join(f"{d['id']} of {d['user']}" for d in world["devices"])))
     for row in world["rows"]:
         rows.append(

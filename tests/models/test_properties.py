@@ -36,6 +36,8 @@ def independent_projection(system: ModelSystem, device: str) -> dict[str, dict[s
     directly rather than through the server's download."""
     world, server = system.world, system.server
     user = world.devices[device]
+    if user not in server.directory.profile_members:  # no Read on the profile: PROFILE-8
+        return {}
     expected: dict[str, dict[str, object]] = {t: {} for t in sorted(device_tables(world))}
     for rid, row in server.rows.items():
         if (
@@ -82,7 +84,7 @@ def test_observation_reuses_only_what_an_operation_did_not_change(case):
         assert system.observe() == fresh, op
 
 
-@pytest.mark.rule("SYNC-4", "STALE-4", "PROFILE-5")
+@pytest.mark.rule("SYNC-4", "STALE-4", "PROFILE-5", "PROFILE-8")
 @SETTINGS
 @given(world_and_ops())
 def test_completed_cycle_with_nothing_pending_equals_projection(case):

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.engine.families import FAMILIES
+from conformance.iut.subprocess_adapter import SubprocessAdapter
 from conformance.reporting.report import build
 from conformance.reporting.stats import FamilyStats
-from conformance.iut.subprocess_adapter import SubprocessAdapter
 from tests.pouchdb.test_pouchdb_iut import PACKAGE, ROOT, TIMEOUT, run_recorded_family, unavailable
 
 
