@@ -142,6 +142,24 @@ def _append_world() -> WorldSpec:
     return world
 
 
+def _read_and_delete_tasks() -> WorldSpec:
+    """The sample world where tasks allow only Read and Delete offline (as the platform's
+    Activity Pointer does)."""
+    world = sample_world()
+    world["tables"] = [
+        {**t, "offline_operations": ["read", "delete"]} if t["name"] == "task" else t
+        for t in world["tables"]
+    ]  # fmt: skip
+    return world
+
+
+def _without_profile_read(*users: str) -> WorldSpec:
+    """The sample world where ``users`` have no Read on the offline profile."""
+    world = sample_world()
+    world["profile_users"] = [u["id"] for u in world["users"] if u["id"] not in users]
+    return world
+
+
 _END: Operation = {"kind": "sync_end", "device": "bob-phone"}
 _ACCOUNT = {"name": "Adatum", "revenue": 7, "primarycontact": None, "creditlimit": None}
 
@@ -615,6 +633,80 @@ SCENARIOS: list[Scenario] = [
                 lambda s: not _shows(s, "bob-phone", "account", "acc-east"),
             ),
         ],
+    ),
+    Scenario(
+        name="read-and-delete-only-offline",
+        rules=("PROFILE-6", "DEVICE-1"),
+        source=(
+            "Page, Mobile offline limitations: Activity Pointer allows Read and Delete only "
+            "offline."
+        ),
+        world=_read_and_delete_tasks(),
+        operations=[
+            {"kind": "update", "device": "bob-phone", "table": "task", "row": "task-east",
+             "values": {"done": True}, "op_id": "op-1"},
+            {"kind": "create", "device": "bob-phone", "table": "task", "row": "task-new",
+             "values": {"subject": "Call", "done": False}, "op_id": "op-2"},
+            {"kind": "delete", "device": "bob-phone", "table": "task", "row": "task-east",
+             "op_id": "op-3"},
+        ],  # fmt: skip
+        expectations=[
+            (0, "an update of a task is refused offline", lambda s: (
+                _refused(s, "not_supported_offline")
+            )),
+            (1, "so is a create, and nothing is queued", lambda s: (
+                _refused(s, "not_supported_offline") and _device(s, "bob-phone")["pending"] == 0
+            )),
+            (2, "a delete is allowed and queued", lambda s: (
+                s["result"]["status"] == "accepted" and _device(s, "bob-phone")["pending"] == 1
+            )),
+        ],  # fmt: skip
+    ),
+    Scenario(
+        name="read-on-the-profile-to-go-offline",
+        rules=("PROFILE-8", "STALE-4", "VALID-1"),
+        source="Page, Set up mobile offline: a user needs Read on the offline profile.",
+        world=sample_world(),
+        operations=[
+            {"kind": "update", "device": "bob-phone", "table": "account", "row": "acc-east",
+             "values": {"revenue": 5}, "op_id": "op-1"},
+            {"kind": "revoke_profile", "user": "bob"},
+            {"kind": "read", "device": "bob-phone", "table": "account"},
+            _START,
+            _END,
+            {"kind": "read", "device": "bob-phone", "table": "account"},
+            {"kind": "grant_profile", "user": "bob"},
+            _START,
+            _END,
+        ],  # fmt: skip
+        expectations=[
+            (2, "until the next cycle the device still works", lambda s: (
+                s["result"]["status"] == "accepted"
+            )),
+            (4, "the cycle uploads what was pending, then the device holds no table", lambda s: (
+                s["observation"]["server"]["acc-east"]["values"]["revenue"] == 5
+                and _device(s, "bob-phone")["metadata_tables"] == []
+                and _device(s, "bob-phone")["rows"] == {}
+            )),
+            (5, "and refuses every local operation", lambda s: _refused(s, "not_offline")),
+            (8, "a grant brings the tables back at the next cycle", lambda s: (
+                _shows(s, "bob-phone", "account", "acc-east")
+            )),
+        ],  # fmt: skip
+    ),
+    Scenario(
+        name="no-profile-read-no-tables",
+        rules=("PROFILE-8", "PROFILE-4"),
+        source="Page, Set up mobile offline: a user needs Read on the offline profile.",
+        world=_without_profile_read("bob"),
+        operations=[{"kind": "read", "device": "bob-phone", "table": "account"}],
+        expectations=[
+            (0, "bob's devices start without tables and refuse to read", lambda s: (
+                _refused(s, "not_offline")
+                and _device(s, "bob-phone")["metadata_tables"] == []
+                and _device(s, "alice-phone")["metadata_tables"] != []
+            )),
+        ],  # fmt: skip
     ),
 ]
 

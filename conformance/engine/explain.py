@@ -231,6 +231,10 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
             change = changes[outcomes.index(rejected[0])]
             return _privilege_rejection(system, dev.user, change)
         return ["VALID-1", *_REASON_RULES.get(reason, [])]
+    if dev.user not in system.server.directory.profile_members:
+        # applied although the user lost Read on the offline profile: it is not a privilege
+        # on rows, what was queued before still goes up (PROFILE-8's Decision)
+        return ["PROFILE-8", "VALID-1", "VALID-3"]
     # the model applied every change: a write or delete without Read (rare, so first when it
     # happened), exactly-once, conflict resolution and order matter
     edits = [ch for ch in changes if ch.kind != "create"]

@@ -196,3 +196,17 @@ class DownloadStoredInTwoSteps(Device):
         self.store.put("snapshot", download["snapshot"])
         self.store.db.execute("COMMIT")
         return {"status": "accepted"}
+
+
+class OfflineOperationsIgnored(Device):
+    def works_offline(self, meta: Json, table: str, kind: str) -> bool:
+        return True  # bug: every table allows every operation offline
+
+
+class DeleteAllowedOnCreateOnlyTables(Device):
+    def works_offline(self, meta: Json, table: str, kind: str) -> bool:
+        allowed = meta.get("offline_operations", {}).get(table)
+        # bug: a table that allows creates is taken to allow deletes too
+        if kind == "delete" and allowed is not None and "create" in allowed:
+            return True
+        return super().works_offline(meta, table, kind)

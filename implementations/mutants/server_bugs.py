@@ -194,3 +194,20 @@ class OperationLogInMemory(Service):
     def restart(self) -> None:
         super().restart()
         self.db.execute("DELETE FROM applied_ops")  # bug: the log did not survive
+
+
+class ProfileReadIgnored(Service):
+    def has_profile(self, user: str) -> bool:
+        return True  # bug: every user goes offline, Read on the offline profile or not
+
+
+class UploadsRefusedWithoutProfile(Service):
+    def _upload_one(self, device: str, user: str, change: Json) -> Json | None:
+        if not self.has_profile(user):  # bug: what was queued before a revocation is lost
+            return {
+                "table": change["table"],
+                "row": change["row"],
+                "op": change["kind"],
+                "reason": "privilege",
+            }
+        return super()._upload_one(device, user, change)

@@ -297,6 +297,30 @@ MUTANTS: tuple[Mutant, ...] = (
         "faults",
         _service(srv.OperationLogInMemory),
     ),
+    Mutant(
+        "PROFILE-6.offline-operations-ignored",
+        "an edit its table does not allow offline is queued anyway",
+        "profile",
+        _device(dev.OfflineOperationsIgnored),
+    ),
+    Mutant(
+        "PROFILE-6.delete-with-create",
+        "a table that allows creates offline is taken to allow deletes too",
+        "profile",
+        _device(dev.DeleteAllowedOnCreateOnlyTables),
+    ),
+    Mutant(
+        "PROFILE-8.profile-read-ignored",
+        "a user without Read on the offline profile gets the device tables anyway",
+        "profile",
+        _service(srv.ProfileReadIgnored),
+    ),
+    Mutant(
+        "PROFILE-8.outbox-refused-after-revocation",
+        "edits queued before Read on the offline profile was revoked are refused at sync",
+        "profile",
+        _service(srv.UploadsRefusedWithoutProfile),
+    ),
 )
 
 MUTANT_BY_NAME = {m.name: m for m in MUTANTS}

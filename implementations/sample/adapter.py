@@ -36,6 +36,8 @@ CAPABILITIES = frozenset(
         "position_hierarchy",
         "teams",
         "append",
+        "offline_operations",
+        "profile_membership",
     }
 )
 SERVER_KINDS = frozenset(
@@ -59,6 +61,8 @@ SERVER_KINDS = frozenset(
         "remove_team_role",
         "share_team",
         "unshare_team",
+        "grant_profile",
+        "revoke_profile",
     }
 )
 DEVICE_KINDS = frozenset(

@@ -61,6 +61,8 @@ OPERATIONS: list[Operation] = [
     {"kind": "remove_team_role", "team": "east-team", "role": "reader"},
     {"kind": "share_team", "row": "acc-east", "team": "east-team", "rights": ["append_to"]},
     {"kind": "unshare_team", "row": "acc-east", "team": "east-team"},
+    {"kind": "grant_profile", "user": "bob"},
+    {"kind": "revoke_profile", "user": "bob"},
     {"kind": "server_restart"},
     {"kind": "sync_start", "device": "bob-phone", "fault": "response_lost"},
     {"kind": "sync_end", "device": "bob-phone", "fault": "crash"},
@@ -303,7 +305,7 @@ def test_missing_device_observation_field_is_rejected() -> None:
      ("read", "table"), ("set_depth", "depth"), ("share", "rights"), ("set_manager", "manager"),
      ("server_create", "owner"), ("set_position", "position"), ("move_position", "parent"),
      ("add_member", "team"), ("assign_team_role", "role"), ("share_team", "rights"),
-     ("unshare_team", "team")],
+     ("unshare_team", "team"), ("grant_profile", "user"), ("revoke_profile", "user")],
 )  # fmt: skip
 def test_operation_without_a_required_field_is_rejected(kind: str, missing: str) -> None:
     op = dict(next(o for o in OPERATIONS if o["kind"] == kind))

@@ -49,15 +49,23 @@ class Device:
                     rows[rid] = (ch["table"], {**rows[rid][1], **ch["values"]})
         return rows
 
+    def tables(self) -> list[str]:
+        """PROFILE-1 / PROFILE-8: the metadata's tables, none while the user had no Read on
+        the offline profile at the last completed cycle."""
+        offline = self.snapshot().get("offline", True)
+        return list(self.store.get("metadata")["tables"]) if offline else []
+
     def observe(self) -> Json:
         meta = self.store.get("metadata")
-        by_table: dict[str, Json] = {t: {} for t in meta["tables"]}
+        tables = self.tables()
+        by_table: dict[str, Json] = {t: {} for t in tables}
         for rid, (table, values) in sorted(self.visible().items()):
-            by_table.setdefault(table, {})[rid] = values
+            if table in by_table:  # not the pending edits of a device that lost the profile
+                by_table[table][rid] = values
         return {
             "rows": by_table,
-            "views": list(meta["views"]),
-            "metadata_tables": list(meta["tables"]),
+            "views": list(meta["views"]) if tables else [],
+            "metadata_tables": tables,
             "pending": len(self.store.pending()),
             "in_cycle": bool(self.store.get("in_cycle")),
             "errors": list(self.store.get("errors", [])),
@@ -72,8 +80,10 @@ class Device:
     def local(self, op: Json) -> Json:
         meta = self.store.get("metadata")
         kind, table = op["kind"], op.get("table", "")
-        if table not in meta["tables"]:
+        if table not in self.tables():
             return _refused("not_offline")
+        if not self.works_offline(meta, table, kind):
+            return _refused("not_supported_offline")
         shown = self.visible()
         if kind == "read":
             return {
@@ -126,6 +136,12 @@ class Device:
             change["owner"] = owner
         self.store.enqueue(change)
         return {"status": "accepted"}
+
+    def works_offline(self, meta: Json, table: str, kind: str) -> bool:
+        """PROFILE-6: whether the table allows this operation offline (metadata lists the
+        operations of the tables that do not allow all four)."""
+        allowed = meta.get("offline_operations", {}).get(table)
+        return allowed is None or kind not in ("create", "update", "delete") or kind in allowed
 
     def rights(self, rid: str, table: str) -> list[str]:
         """STALE-1: the snapshot's rights for a downloaded row; for a row created here, its

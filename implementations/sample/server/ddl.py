@@ -1,4 +1,5 @@
-"""The server's sqlite schema. Teams, positions and role inheritance have tables of their own
+"""The server's sqlite schema. Teams, positions, role inheritance and Read on the offline
+profile (``profile_readers``, PROFILE-8) have tables of their own
 (no new column in an older table), so opening a database file of an earlier version adds
 them."""
 
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS teams (id TEXT PRIMARY KEY, kind TEXT NOT NULL, unit 
 CREATE TABLE IF NOT EXISTS team_members (team TEXT, user TEXT, PRIMARY KEY (team, user));
 CREATE TABLE IF NOT EXISTS team_roles (team TEXT, role TEXT, PRIMARY KEY (team, role));
 CREATE TABLE IF NOT EXISTS team_shares (row TEXT, team TEXT, rights TEXT, PRIMARY KEY (row, team));
+CREATE TABLE IF NOT EXISTS profile_readers (user TEXT PRIMARY KEY);
 """
 
 ALL_TABLES = (
@@ -49,4 +51,5 @@ ALL_TABLES = (
     "team_members",
     "team_roles",
     "team_shares",
+    "profile_readers",
 )

@@ -61,6 +61,10 @@ RESPONSE_SCHEMAS: dict[str, Json] = {
             # SEC-11: each table's lookup columns and the table each one refers to
             "lookups": _map_of(_map_of(_STRING)),
             "append_privileges": {"type": "boolean"},
+            # PROFILE-6: tables that do not allow all four operations offline
+            "offline_operations": _map_of(
+                {"type": "array", "items": {"enum": ["create", "read", "update", "delete"]}}
+            ),
         }
     ),
     "Download": _record(
@@ -71,6 +75,8 @@ RESPONSE_SCHEMAS: dict[str, Json] = {
             "snapshot": _record(
                 {
                     "user": _ID,
+                    # PROFILE-8: whether the user has Read on the offline profile
+                    "offline": {"type": "boolean"},
                     "create_tables": {"type": "array", "items": _STRING},
                     "own_rights": _map_of({"type": "array", "items": _RIGHT}),
                     "row_rights": _map_of({"type": "array", "items": _RIGHT}),

@@ -54,6 +54,8 @@ EVENT_FIELDS = {
     "remove_team_role": ["team", "role"],
     "share_team": ["row", "team", "rights"],
     "unshare_team": ["row", "team"],
+    "grant_profile": ["user"],
+    "revoke_profile": ["user"],
 }
 EVENT: dict[str, Any] = {
     "type": "object",

@@ -112,6 +112,9 @@ class Service:
             "INSERT INTO positions VALUES (?, ?)",
             [(pos["id"], pos["parent"]) for pos in world.get("positions", [])],
         )
+        # PROFILE-8: who has Read on the offline profile (absent: everyone)
+        readers = world.get("profile_users", [u["id"] for u in world["users"]])
+        db.executemany("INSERT OR IGNORE INTO profile_readers VALUES (?)", [(u,) for u in readers])
         for u in world["users"]:
             db.execute(
                 "INSERT INTO users VALUES (?, ?, ?)", (u["id"], u["business_unit"], u["manager"])
@@ -244,6 +247,12 @@ class Service:
             # SEC-11: what the device needs to check Append and Append To itself
             "lookups": {t: lookups[t] for t in sorted(tables)},
             "append_privileges": self.sec.append_privileges(),
+            # PROFILE-6: the operations of the tables that do not allow all four offline
+            "offline_operations": {
+                t["name"]: list(t["offline_operations"])
+                for t in self._kv("tables")
+                if t["name"] in tables and "offline_operations" in t
+            },
         }
 
     def view_available(self, view: Json, tables: set[str]) -> bool:
@@ -264,8 +273,14 @@ class Service:
         with self.sec.remembering(rows_fixed=True):
             return self._download(user)
 
+    def has_profile(self, user: str) -> bool:
+        """PROFILE-8: whether the user has Read on the offline profile."""
+        query = "SELECT 1 FROM profile_readers WHERE user = ?"
+        return self.db.execute(query, (user,)).fetchone() is not None
+
     def _download(self, user: str) -> Json:
-        tables = self.device_tables()
+        offline = self.has_profile(user)  # PROFILE-8: without it, no tables, no rows
+        tables = self.device_tables() if offline else []
         profile = self._kv("profile")
         rows: dict[str, Json] = {}
         row_rights: dict[str, list[str]] = {}
@@ -284,6 +299,7 @@ class Service:
             "rows": rows,
             "snapshot": {
                 "user": user,
+                "offline": offline,
                 "create_tables": create,
                 "own_rights": own,
                 "row_rights": row_rights,
@@ -541,6 +557,14 @@ class Service:
             return self._team_event(op)
         if kind in ("set_position", "move_position"):
             return self._position_event(op)
+        if kind in ("grant_profile", "revoke_profile"):  # PROFILE-8
+            if user is None:
+                return _refused("invalid")
+            if kind == "grant_profile":
+                db.execute("INSERT OR IGNORE INTO profile_readers VALUES (?)", (user,))
+            else:
+                db.execute("DELETE FROM profile_readers WHERE user = ?", (user,))
+            return ACCEPTED
         if kind in ("assign_role", "remove_role"):
             role = op.get("role")
             if user is None or not isinstance(role, str) or not self._exists("roles", role):
