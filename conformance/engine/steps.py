@@ -8,6 +8,7 @@ manager) so that the rules meet.
 
 from __future__ import annotations
 
+import copy
 from typing import TypeVar
 
 from conformance.engine.driver import Driver
@@ -25,15 +26,24 @@ from conformance.engine.strategies import (
     pooled_update,
 )
 from models import ModelSystem
-from models.profile import device_tables
-from models.records import Operation, WorldSpec
-from models.security import hierarchy_rights, hierarchy_subjects, level_above, row_rights
+from models.profile import device_tables, passes_filter
+from models.records import SERVER_KINDS, Operation, WorldSpec
+from models.security import (
+    depth_of,
+    hierarchy_rights,
+    hierarchy_subjects,
+    level_above,
+    row_rights,
+)
 
 T = TypeVar("T")
 
 #: how many times more likely an operation aims at something that exists (a visible row, a
 #: device table) than at anything at all
 AIM_WEIGHT = 6
+#: how many targets an event tries before it settles for one that changes nothing a device
+#: downloads (``Steps.event_and_cycle``)
+AIM_TRIES = 3
 #: a family kind with this suffix is an edit carrying a value outside its column's schema
 INVALID_SUFFIX = "!"
 
@@ -79,7 +89,31 @@ class Steps:
                 {"kind": "sync_start", "device": device},
                 {"kind": "sync_end", "device": device},
             ]
+        if kind in SERVER_KINDS:
+            return self.event_and_cycle(draw, kind)
         return [self.draw_operation(draw, kind, device)]
+
+    def event_and_cycle(self, draw: Source, kind: str) -> list[Operation]:
+        """A server-side event, aimed most of the time at what it changes for a device's
+        user (``aim_at_holder``) and then, one time in two, that device's cycle: without the
+        cycle, a wrong answer to the event shows on no device (STALE-2, STALE-3, STALE-4)."""
+        op = self._event(draw, kind)
+        device = None
+        if index(draw, 4):  # three times in four: up to three aims, the first that matters
+            downloads: dict[str, str] = {}  # user -> what they download now
+            for _ in range(AIM_TRIES):
+                aimed_op = dict(op)
+                device = self.aim_at_holder(draw, aimed_op)  # type: ignore[arg-type]
+                if device is not None:
+                    op = aimed_op  # type: ignore[assignment]
+                    if self.changes_download(op, self.model.devices[device].user, downloads):
+                        break
+        if device is None or index(draw, 2) == 0:
+            return [op]
+        cycle: list[Operation] = [{"kind": "sync_end", "device": device}]
+        if self.model.devices[device].in_flight is None:
+            cycle.insert(0, {"kind": "sync_start", "device": device})
+        return [op, *cycle]
 
     def draw_operation(self, draw: Source, kind: str, device: str) -> Operation:
         if kind in (FAULTY_START, FAULTY_END):  # a cycle step that a fault breaks
@@ -192,6 +226,145 @@ class Steps:
             ]
             there = [*there, *barred * 3]
             op["values"][column] = pick(draw, [*(here or there), *(there or here), None])
+
+    def changes_download(self, op: Operation, user: str, downloads: dict[str, str]) -> bool:
+        """Whether the event would change what ``user``'s device downloads next (rows,
+        values or privilege snapshot), tried on a copy of the model's server; ``downloads``
+        keeps what each user downloads now, for the next try."""
+        server = self.model.server
+        trial = copy.copy(server)
+        trial.directory, trial.rows = copy.deepcopy((server.directory, server.rows))
+        trial.trace = set()
+        if trial.event(op)["status"] != "accepted":
+            return False
+        if user not in downloads:
+            downloads[user] = repr(server.download(user))
+        return repr(trial.download(user)) != downloads[user]
+
+    def aim_at_holder(self, draw: Source, op: Operation) -> str | None:  # noqa: C901
+        """Point an event at the state it would change for a device's user, where there is
+        such a state (issue 18): a share, a team share, a role or a team's role the user
+        holds (a removal) or does not hold (a grant); a manager or position link above or
+        below the user; a row the device holds (an update, a delete, a reassignment); the
+        user's own unit. Returns the device whose user it concerns, or None when nothing
+        could be aimed (``op`` unchanged)."""
+        model, kind = self.model, op["kind"]
+        d, world, rows = model.server.directory, model.world, model.server.rows
+        devices = sorted(model.devices)
+        device = pick(draw, devices)
+        dev = model.devices[device]
+        user = dev.user
+        held = sorted(r for r in {*dev.cache, *(ch.row for ch in dev.pending())} if r in rows)
+        on_device = device_tables(world)
+        # rows on the device's tables its user may not read now, but that a share or a
+        # manager could bring: they pass the profile's filter and the user holds Read at User
+        # depth at least (SEC-4, SEC-5); any row it does not hold when there is none
+        unseen = sorted(r for r in rows if rows[r].table in on_device and r not in dev.cache)
+        unseen = [
+            r
+            for r in unseen
+            if depth_of(world, d, user, rows[r].table, "read") >= 1
+            and passes_filter(world, d, user, world.profile[rows[r].table], rows[r].owner)
+            and "read" not in row_rights(world, d, user, rows[r].table, r, rows[r].owner)
+        ] or unseen
+        mine_teams = sorted(t for t, members in d.team_members.items() if user in members)
+        others = sorted(u for u in d.user_bu if u != user)
+        if kind == "unshare":
+            shares = sorted(r for (r, u) in d.shares if u == user)
+            if not shares:
+                return None
+            op["row"], op["user"] = pick(draw, shares), user
+        elif kind == "share":
+            if not unseen:
+                return None
+            op["row"], op["user"] = pick(draw, unseen), user
+            op["rights"] = sorted({"read", *op.get("rights", [])})  # what brings the row
+        elif kind == "unshare_team":
+            team_shares = sorted(key for key in d.team_shares if key[1] in mine_teams)
+            if not team_shares:
+                return None
+            op["row"], op["team"] = pick(draw, team_shares)
+        elif kind == "share_team":
+            if not unseen or not mine_teams:
+                return None
+            op["row"], op["team"] = pick(draw, unseen), pick(draw, mine_teams)
+            op["rights"] = sorted({"read", *op.get("rights", [])})
+        elif kind in ("assign_role", "remove_role"):
+            roles = sorted(d.user_roles[user])
+            if kind == "assign_role":
+                roles = sorted(r for r in d.role_privileges if r not in d.user_roles[user])
+            if not roles:
+                return None
+            op["user"], op["role"] = user, pick(draw, roles)
+        elif kind in ("assign_team_role", "remove_team_role"):
+            owners = [t for t in mine_teams if t in world.owner_teams]
+            if not owners:
+                return None
+            team = pick(draw, owners)
+            roles = sorted(d.team_roles[team])
+            if kind == "assign_team_role":
+                roles = sorted(r for r in d.role_privileges if r not in d.team_roles[team])
+            if not roles:
+                return None
+            op["team"], op["role"] = team, pick(draw, roles)
+        elif kind == "set_manager":
+            # the user's reports lose their manager, or someone owning rows gets the user as
+            # manager (SEC-5); never a cycle: the model refuses it as the implementation must
+            reports = sorted(u for u, m in d.user_manager.items() if m == user)
+            owners = sorted({rows[r].owner for r in unseen} & set(others))
+            if reports and index(draw, 2):
+                op["user"], op["manager"] = pick(draw, reports), None
+            elif owners:
+                op["user"], op["manager"] = pick(draw, owners), user
+            else:
+                return None
+        elif kind == "set_position":
+            positions = sorted(d.position_parent)
+            if not positions:
+                return None
+            below = sorted(u for u in others if d.user_position.get(u) is not None)
+            if below and index(draw, 2):
+                op["user"], op["position"] = pick(draw, below), None
+            else:
+                op["user"], op["position"] = user, pick(draw, positions)
+        elif kind == "move_position":
+            mine = d.user_position.get(user)
+            children = sorted(p for p, parent in d.position_parent.items() if parent == mine)
+            if mine is None or not d.position_parent:
+                return None
+            if children and index(draw, 2):
+                op["position"], op["parent"] = pick(draw, children), None
+            else:
+                free = sorted(p for p in d.position_parent if p != mine)
+                if not free:
+                    return None
+                op["position"], op["parent"] = pick(draw, free), mine
+        elif kind == "move_user":
+            units = sorted(world.bu_parent)
+            owners = [rows[r].owner for r in held if rows[r].owner in d.user_bu]
+            moved = pick(draw, [user, *owners])
+            op["user"] = moved
+            op["business_unit"] = pick(draw, [u for u in units if u != d.user_bu[moved]] or units)
+        elif kind in ("reassign", "server_update", "server_delete"):
+            if not held:
+                return None
+            op["row"] = pick(draw, held)
+            if kind == "reassign":
+                op["owner"] = pick(draw, [user, *others, *world.owner_teams])
+        elif kind in ("add_member", "remove_member"):
+            teams = sorted(d.team_members)
+            if kind == "remove_member":
+                teams = mine_teams
+            else:
+                teams = [t for t in teams if user not in d.team_members[t]]
+            if not teams:
+                return None
+            op["team"], op["user"] = pick(draw, teams), user
+        elif kind in ("grant_profile", "revoke_profile"):
+            op["user"] = user
+        elif kind != "server_create":
+            return None
+        return device
 
     def related(self, device: str, row: str) -> bool:
         """Whether the device's user holds a share of ``row`` (themselves or through a team),
