@@ -56,12 +56,16 @@ TEAM_EVENTS = (
     "unshare_team",
 )
 POSITION_EVENTS = ("set_position", "move_position")
+#: Read on the offline profile given and taken away (PROFILE-8): only in the families about
+#: the profile, staleness and everything (a device without it refuses every local operation,
+#: which would starve the other families' rules)
+PROFILE_EVENTS = ("grant_profile", "revoke_profile")
 #: the privilege events every implementation is sent
 PRIVILEGE_EVENTS = tuple(
-    k for k in SERVER_KINDS if k not in DATA_EVENTS + TEAM_EVENTS + POSITION_EVENTS
+    k
+    for k in SERVER_KINDS
+    if k not in DATA_EVENTS + TEAM_EVENTS + POSITION_EVENTS + PROFILE_EVENTS
 )
-#: Read on the offline profile given and taken away (PROFILE-8)
-PROFILE_EVENTS = ("grant_profile", "revoke_profile")
 #: the privilege changes of teams and positions that families about staleness and validation
 #: draw (the others would crowd out their own steps)
 MEMBERSHIP_EVENTS = ("add_member", "remove_member", "set_position")
@@ -101,6 +105,7 @@ FAMILIES: tuple[Family, ...] = (
         + PRIVILEGE_EVENTS
         + TEAM_EVENTS
         + POSITION_EVENTS
+        + PROFILE_EVENTS
         + DATA_EVENTS
         # faults at a low rate: the faults family draws them often
         + (FAULTY_START, FAULTY_END),
@@ -140,6 +145,7 @@ FAMILIES: tuple[Family, ...] = (
         + CYCLE
         + PRIVILEGE_EVENTS
         + MEMBERSHIP_EVENTS
+        + PROFILE_EVENTS
         + DATA_EVENTS,
     ),
     Family(

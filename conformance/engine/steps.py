@@ -27,7 +27,7 @@ from conformance.engine.strategies import (
 )
 from models import ModelSystem
 from models.profile import device_tables, passes_filter
-from models.records import SERVER_KINDS, Operation, WorldSpec
+from models.records import SERVER_KINDS, Operation, Privilege, WorldSpec
 from models.security import (
     depth_of,
     hierarchy_rights,
@@ -234,11 +234,11 @@ class Steps:
         server = self.model.server
         trial = copy.copy(server)
         trial.directory, trial.rows = copy.deepcopy((server.directory, server.rows))
-        trial.trace = set()
+        trial.trace = set()  # neither copy's evaluation counts as exercising a rule
+        if user not in downloads:
+            downloads[user] = repr(trial.download(user))
         if trial.event(op)["status"] != "accepted":
             return False
-        if user not in downloads:
-            downloads[user] = repr(server.download(user))
         return repr(trial.download(user)) != downloads[user]
 
     def aim_at_holder(self, draw: Source, op: Operation) -> str | None:  # noqa: C901
@@ -346,9 +346,11 @@ class Steps:
             op["user"] = moved
             op["business_unit"] = pick(draw, [u for u in units if u != d.user_bu[moved]] or units)
         elif kind in ("reassign", "server_update", "server_delete"):
+            # mostly a row with a pending change: where validation and conflicts meet
+            pending = sorted({ch.row for ch in dev.pending()} & set(rows))
             if not held:
                 return None
-            op["row"] = pick(draw, held)
+            op["row"] = pick(draw, [*pending * 3, *held])
             if kind == "reassign":
                 op["owner"] = pick(draw, [user, *others, *world.owner_teams])
         elif kind in ("add_member", "remove_member"):
@@ -423,12 +425,20 @@ class Steps:
                     pick(draw, [*held, *(r for r in pending if r in held)])
                 ].table
                 roles = sorted(d.user_roles[dev.user])
-                readers = [
-                    r for r in roles if d.role_privileges[r].get((table, "read"), "none") != "none"
+                # mostly Read (SEC-12); else a right a pending edit uses: Append To and
+                # Append are checked again at sync (SEC-11), Write and Delete too (VALID-1)
+                used: list[Privilege] = ["write", "delete"]
+                if model.world.append_privileges:
+                    used += ["append", "append_to"]
+                privilege = pick(draw, ["read", "read", "read", *used])
+                holders = [
+                    r
+                    for r in roles
+                    if d.role_privileges[r].get((table, privilege), "none") != "none"
                 ]
                 if roles:
-                    op["role"], op["table"] = pick(draw, readers or roles), table
-                    op["privilege"], op["depth"] = "read", "none"
+                    op["role"], op["table"] = pick(draw, holders or roles), table
+                    op["privilege"], op["depth"] = privilege, "none"
             return
         holders = sorted({dev.user for dev in model.devices.values()})
         if kind in ("grant_profile", "revoke_profile") and index(draw, 4):

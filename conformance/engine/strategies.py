@@ -481,20 +481,30 @@ def random_world(
     if "append" in capabilities:
         world["append_privileges"] = append
     # drawn last, so that worlds without these capabilities stay as they were
+    # Both take edits or whole devices away from the other families' rules: there (with
+    # ``device_tables_required``) one table in one world of three is limited, and every
+    # device's user starts with Read on the profile (an event may take it away); the profile
+    # family draws them freely
     if "offline_operations" in capabilities:
-        # most tables allow everything offline; the others are the platform's three kinds:
-        # read-only, Read and Delete, Create/Read/Update (PROFILE-6)
+        # the platform's three kinds: read-only, Read and Delete, Create/Read/Update
+        # (PROFILE-6); absent: everything
+        limited = (
+            {pick(draw, TABLE_NAMES)} if index(draw, 3) == 0 else set()
+        ) if device_tables_required else set(TABLE_NAMES)  # fmt: skip
         world["tables"] = [
             {**t, "offline_operations": list(ops)} if ops is not None else t
             for t in TABLES
-            for ops in (pick(draw, _OFFLINE_OPERATIONS),)
+            for ops in (pick(draw, _OFFLINE_OPERATIONS) if t["name"] in limited else None,)
         ]
     if "profile_membership" in capabilities:
-        # most users have Read on the offline profile; a device's user lacks it one time in
-        # three (PROFILE-8)
+        # most users have Read on the offline profile; in the profile family a device's user
+        # lacks it one time in three (PROFILE-8)
         device_holders = {dev["user"] for dev in devices}
         world["profile_users"] = [
-            u for u in user_ids if index(draw, 3 if u in device_holders else 6)
+            u
+            for u in user_ids
+            if (device_tables_required and u in device_holders)
+            or index(draw, 3 if u in device_holders else 6)
         ]
     return world
 
