@@ -16,6 +16,7 @@ RULES: dict[str, str] = {
     "PROFILE-3": "A view is available iff all its tables are on the device",
     "PROFILE-4": "Metadata covers exactly the device tables; devices start signed in",
     "PROFILE-5": "Row filters: all, mine, my business unit",
+    "PROFILE-7": "Related rows only: rows related through lookups to downloaded rows",
     "SEC-1": "Depths: user, business unit, parent:child, organization",
     "SEC-2": "Roles combine by the deepest grant",
     "SEC-3": "Create needs User depth; the creator owns the row",
@@ -73,6 +74,7 @@ CAPABILITY_RULES: dict[str, tuple[str, ...]] = {
     "position_hierarchy": ("SEC-8",),
     "teams": ("SEC-9", "SEC-10"),
     "append": ("SEC-11",),
+    "related_rows": ("PROFILE-7",),
 }
 ALL_CAPABILITIES = frozenset(CAPABILITY_RULES)
 

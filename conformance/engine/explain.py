@@ -206,8 +206,12 @@ def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
     row_filter = world.profile.get(server_row.table, "all")
     if readable and not passes_filter(world, d, user, row_filter, server_row.owner):
         return ["PROFILE-5"]
+    if readable and row_filter == "related":  # whether it is related decides (PROFILE-7)
+        return ["PROFILE-7", "PROFILE-5"]
     if not readable and "SEC-12" in system.last_rules and row in dev.cache:
         return ["SEC-12", *security_rules(system, user, row, "read")]  # written, not readable
+    if row_filter == "related" and not readable:  # related rows are readable ones too
+        return [*security_rules(system, user, row, "read"), "PROFILE-7"]
     return security_rules(system, user, row, "read")
 
 

@@ -22,10 +22,10 @@ from hypothesis_jsonschema import from_schema
 from models.examples import TABLES
 from models.records import (
     BASIC_PRIVILEGES,
+    BASIC_ROW_FILTERS,
     BASIC_ROW_RIGHTS,
     INHERITANCES,
     PRIVILEGES,
-    ROW_FILTERS,
     ROW_RIGHTS,
     SERVER_KINDS,
     AppModuleSpec,
@@ -71,7 +71,7 @@ _DEPTH_WEIGHTS: tuple[Depth, ...] = (
     "organization",
 )
 # Row filters favour "all", so that rows reach devices and security decides what they see.
-_FILTER_WEIGHTS = ("all", *ROW_FILTERS)
+_FILTER_WEIGHTS = ("all", *BASIC_ROW_FILTERS)
 
 
 #: Generated strings are at most this long (a tighter bound than a column's own maxLength,

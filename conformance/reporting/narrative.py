@@ -31,6 +31,10 @@ GLOSS: dict[str, str] = {
     "are on the device",
     "PROFILE-4": "the metadata covers exactly the device tables, and a device starts signed in",
     "PROFILE-5": "a download holds only the rows that pass the table's row filter",
+    "PROFILE-7": (
+        "a table of related rows only holds the readable rows a lookup joins to rows the device"
+        " downloads, in either direction and from row to row"
+    ),
     "SEC-1": "a depth reaches the user's own rows (user), the unit's, the unit and those below "
     "it, or every row (organization)",
     "SEC-2": "a user's depth is the deepest any of their roles grants",
@@ -250,6 +254,10 @@ def sentence(
 # --- the facts ------------------------------------------------------------------------------
 
 
+#: row filters as told (PROFILE-5, PROFILE-7)
+_FILTER = {"related": "related rows only"}
+
+
 def world_table(world: WorldSpec) -> list[str]:
     """The world as a short table: one line per kind of entry (wrapped at ``WIDTH``)."""
     hierarchy = world["hierarchy"]
@@ -310,7 +318,7 @@ def world_table(world: WorldSpec) -> list[str]:
         f"{m['id']}{'' if m['offline_enabled'] else ' (not offline)'}: {', '.join(m['tables'])}"
         for m in world["app_modules"]
     ]
-    profile = ", ".join(f"{t} ({f})" for t, f in world["profile"].items()) or "-"
+    profile = ", ".join(f"{t} ({_FILTER.get(f, f)})" for t, f in world["profile"].items()) or "-"
     rows.append(("profile", f"{profile}; modules {'; '.join(offline)}"))
     rows.append(("devices", ", ".join(f"{d['id']} of {d['user']}" for d in world["devices"])))
     for row in world["rows"]:
