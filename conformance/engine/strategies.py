@@ -56,6 +56,10 @@ T = TypeVar("T")
 P = ParamSpec("P")
 TABLE_NAMES = [t["name"] for t in TABLES]
 TABLE_BY_NAME = {t["name"]: t for t in TABLES}
+#: the tables a lookup joins to another (either side): where the "related" filter has effect
+RELATED_TABLES = frozenset(
+    name for t in TABLES for column, target in t["lookups"].items() for name in (t["name"], target)
+)
 #: ids for rows created during a run: a small pool, so that later steps hit them.
 NEW_ROW_IDS = [f"new{i}" for i in range(6)]
 
@@ -260,6 +264,7 @@ def random_world(
     min_devices: int = 1,
     device_tables_required: bool = False,
     depth_odds: int = 2,
+    related_odds: int = 1,
 ) -> WorldSpec:
     """A small world that satisfies WORLD-1, using only what ``capabilities`` allow:
     without ``server_wins`` the policy is ``client_wins``; without ``hierarchy`` and
@@ -275,7 +280,9 @@ def random_world(
     hierarchy matter: unit trees that are chains, user i in unit i, managers and positions in
     a chain, rows owned low in it, the top user holding a device, Parent:Child depth and the
     "all" row filter. Teams mostly have device holders among their members and own rows of
-    device tables; lookups mostly name rows of the world (SEC-11 needs a row to append to)."""
+    device tables; lookups mostly name rows of the world (SEC-11 needs a row to append to, and
+    PROFILE-7 a row to relate). With ``related_rows``, a table a lookup joins to another has
+    the "related" filter ``related_odds`` times as often as "mine" (PROFILE-7)."""
     teams_on = "teams" in capabilities
     positions_on = "position_hierarchy" in capabilities
     append = "append" in capabilities and pick(draw, (True, True, True, False))
@@ -363,7 +370,11 @@ def random_world(
     profile_tables = subset(draw, TABLE_NAMES, 1)
     # deep worlds show more rows (a filter hides what depths would show)
     weights = _FILTER_WEIGHTS + ("all",) * (depth_odds // 4)
-    filters = pick_each(draw, *[weights] * len(profile_tables))
+    # with related_rows, a table joined to another by a lookup is often "related" (PROFILE-7)
+    related = weights + ("related",) * related_odds if "related_rows" in capabilities else weights
+    filters = pick_each(
+        draw, *[related if t in RELATED_TABLES else weights for t in profile_tables]
+    )
     profile = dict(zip(profile_tables, filters, strict=True))
     offline = {t for m in modules if m["offline_enabled"] for t in m["tables"]}
     if device_tables_required and not offline & set(profile):

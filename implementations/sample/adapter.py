@@ -36,6 +36,7 @@ CAPABILITIES = frozenset(
         "position_hierarchy",
         "teams",
         "append",
+        "related_rows",
     }
 )
 SERVER_KINDS = frozenset(
