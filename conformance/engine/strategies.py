@@ -60,6 +60,19 @@ TABLE_BY_NAME = {t["name"]: t for t in TABLES}
 RELATED_TABLES = frozenset(
     name for t in TABLES for column, target in t["lookups"].items() for name in (t["name"], target)
 )
+#: paths of three tables, each joined to the next by a lookup (either way): a first table and
+#: two "related" ones behind it make a chain of related rows (PROFILE-7)
+RELATED_CHAINS: list[tuple[str, str, str]] = sorted(
+    (a, b, c)
+    for a in TABLE_NAMES
+    for b in TABLE_NAMES
+    for c in TABLE_NAMES
+    if len({a, b, c}) == 3
+    and all(
+        q in TABLE_BY_NAME[p]["lookups"].values() or p in TABLE_BY_NAME[q]["lookups"].values()
+        for p, q in ((a, b), (b, c))
+    )
+)
 #: ids for rows created during a run: a small pool, so that later steps hit them.
 NEW_ROW_IDS = [f"new{i}" for i in range(6)]
 
@@ -376,6 +389,17 @@ def random_world(
         draw, *[related if t in RELATED_TABLES else weights for t in profile_tables]
     )
     profile = dict(zip(profile_tables, filters, strict=True))
+    if "related_rows" in capabilities and index(draw, 8) < related_odds:
+        # a chain of two related tables behind a third, all on the device: rows reach the
+        # device through rows downloaded as related (PROFILE-7)
+        first, *chained = pick(draw, RELATED_CHAINS)
+        if profile.get(first, "related") == "related":
+            profile[first] = pick(draw, weights)
+        profile |= {t: "related" for t in chained}
+        profile = {t: profile[t] for t in TABLE_NAMES if t in profile}
+        modules[0]["tables"] = [
+            t for t in TABLE_NAMES if t in {first, *chained, *modules[0]["tables"]}
+        ]
     offline = {t for m in modules if m["offline_enabled"] for t in m["tables"]}
     if device_tables_required and not offline & set(profile):
         first = next(iter(profile))  # module0 is offline-enabled: put a profile table in it

@@ -188,6 +188,18 @@ class MineFilterIgnored(Service):
         return super()._passes(user, row_filter, owner)
 
 
+class RelatedNotChained(Service):
+    def _related(self, downloaded: dict[str, Json], candidates: dict[str, Json]) -> list[str]:
+        # bug: only rows related to the other tables' rows, not to rows downloaded as related
+        direct = super()._related
+        return [r for r in candidates if direct(downloaded, {r: candidates[r]})]
+
+
+class RelatedFilterIgnored(Service):
+    def _related(self, downloaded: dict[str, Json], candidates: dict[str, Json]) -> list[str]:
+        return sorted(candidates)  # bug: "related" downloads every row the user may read
+
+
 class OperationLogInMemory(Service):
     """Keeps the record of applied operation ids in memory only: a restart forgets it."""
 
