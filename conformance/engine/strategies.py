@@ -389,10 +389,12 @@ def random_world(
         draw, *[related if t in RELATED_TABLES else weights for t in profile_tables]
     )
     profile = dict(zip(profile_tables, filters, strict=True))
+    chain: tuple[str, ...] = ()
     if "related_rows" in capabilities and index(draw, 8) < related_odds:
         # a chain of two related tables behind a third, all on the device: rows reach the
         # device through rows downloaded as related (PROFILE-7)
-        first, *chained = pick(draw, RELATED_CHAINS)
+        chain = pick(draw, RELATED_CHAINS)
+        first, *chained = chain
         if profile.get(first, "related") == "related":
             profile[first] = pick(draw, weights)
         profile |= {t: "related" for t in chained}
@@ -424,10 +426,16 @@ def random_world(
     owner_teams = [t["id"] for t in teams if t["kind"] == "owner"]
 
     rows: list[RowSpec] = []
-    for i in range(size(draw, 0, max_rows)):
+    count = size(draw, 0, max_rows)
+    for i in range(count + len(chain)):
+        # with a chain of related tables, a row of each of its tables after the others
+        # (PROFILE-7)
+        tables = (
+            [TABLE_BY_NAME[chain[i - count]]] if i >= count else (*on_device, *on_device, *TABLES)
+        )
         table, owner = pick_each(
             draw,
-            (*on_device, *on_device, *TABLES),
+            tables,
             # rows mostly belong to users below others (depths and hierarchy matter), to the
             # top user's direct report (what the direct manager gets: SEC-5, SEC-8), and often
             # to owner teams (SEC-9)
@@ -440,10 +448,11 @@ def random_world(
         )
         values = pooled_row(draw, table)
         rows.append({"id": f"row{i}", "table": table["name"], "owner": owner, "values": values})
-    for row in rows:  # lookups mostly name rows of their target table (SEC-11)
+    for row in rows:  # lookups mostly name rows of their target table (SEC-11), always
+        # along a chain of related tables (PROFILE-7)
         for column, target in TABLE_BY_NAME[row["table"]]["lookups"].items():
             targets = [r["id"] for r in rows if r["table"] == target]
-            if targets and index(draw, 3):
+            if targets and ({row["table"], target} <= set(chain) or index(draw, 3)):
                 row["values"][column] = pick(draw, targets)
     shares: list[ShareSpec] = []
     if rows:

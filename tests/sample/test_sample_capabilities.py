@@ -1,6 +1,7 @@
-"""The sample and the model with each capability of issue 12 removed (position_hierarchy,
-teams, append): every rule passes or is not applicable, the rules that need the missing one are
-not applicable, and no world or operation sent contains the missing part at all."""
+"""The sample and the model with each capability of issues 12 and 13 removed
+(position_hierarchy, teams, append, related_rows): every rule passes or is not applicable, the
+rules that need the missing one are not applicable, and no world or operation sent contains
+the missing part at all."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from models.records import Operation, Result, WorldSpec
 from models.rules import CAPABILITY_KINDS, CAPABILITY_RULES
 
 SEED = 1212
-NEW = ("position_hierarchy", "teams", "append")
+NEW = ("position_hierarchy", "teams", "append", "related_rows")
 
 
 def outside(
@@ -46,6 +47,8 @@ def outside(
             ]
             found += [f"shares/{s['row']}" for s in world["shares"]
                       if {"append", "append_to"} & set(s["rights"])]  # fmt: skip
+        if "related_rows" not in capabilities:
+            found += [f"profile/{t}" for t, f in world.get("profile", {}).items() if f == "related"]
     if op is not None:
         barred = [k for cap, kinds in CAPABILITY_KINDS.items() if cap not in capabilities
                   for k in kinds]  # fmt: skip
@@ -97,7 +100,7 @@ def run_without(inner: type[Any], capability: str) -> dict[str, Any]:
     )  # fmt: skip
 
 
-@pytest.mark.rule("SEC-8", "SEC-9", "SEC-10", "SEC-11")
+@pytest.mark.rule("SEC-8", "SEC-9", "SEC-10", "SEC-11", "PROFILE-7")
 @pytest.mark.parametrize("inner", [SampleAdapter, ModelAdapter], ids=["sample", "model"])
 @pytest.mark.parametrize("capability", NEW)
 def test_without_a_new_capability_its_rules_are_not_applicable_and_the_rest_pass(
@@ -126,8 +129,9 @@ def test_outside_finds_what_a_capability_would_add() -> None:
         "teams": [],
         "team_shares": [],
         "append_privileges": False,
+        "profile": {"t": "related", "u": "all"},
     }  # fmt: skip
-    assert len(outside(frozenset(), world, None)) == 9
+    assert len(outside(frozenset(), world, None)) == 10
     assert outside(ALL_CAPABILITIES, world, None) == []
     assert outside(frozenset(), None, {"kind": "add_member", "team": "t", "user": "u"})
     assert outside(frozenset(), None, {"kind": "create", "owner": "t"})  # type: ignore[typeddict-item]
