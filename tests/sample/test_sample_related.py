@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 
 from conformance.engine.driver import replay
+from conformance.engine.families import FAMILY_BY_NAME
+from conformance.engine.machine import run_family
+from conformance.reporting.report import build
 from implementations.sample.adapter import CAPABILITIES, factory
 from implementations.sample.server.service import Service, WorldError
 from models.examples import TABLES, sample_world
@@ -83,3 +86,16 @@ def test_rows_become_and_stop_being_related_at_the_next_cycle_as_the_model_says(
         {"kind": "sync_end", "device": "bob-phone"},
     ]
     assert replay(world, ops, factory) is None
+
+
+def test_profile_7_passes_on_the_sample_under_ci_in_the_profile_family() -> None:
+    """The report's status of PROFILE-7 for the sample under ``ci`` is ``passed`` with a real
+    count: the profile family (related tables often, chains of them) exercises it most."""
+    stats = run_family(FAMILY_BY_NAME["profile"], factory, CAPABILITIES, "ci", 2026)
+    report = build(
+        [stats], iut="sample", profile="ci", seed=2026, capabilities=CAPABILITIES,
+        started="", finished="", duration_s=0.0,
+    )  # fmt: skip
+    rule = next(r for r in report["rules"] if r["id"] == "PROFILE-7")
+    assert rule["status"] == "passed" and rule["exercised"] >= 100, rule
+    assert stats.hits["PROFILE-7"] >= stats.hits["PROFILE-5"] // 2
