@@ -58,7 +58,7 @@ TABLE_NAMES = [t["name"] for t in TABLES]
 TABLE_BY_NAME = {t["name"]: t for t in TABLES}
 #: the tables a lookup joins to another (either side): where the "related" filter has effect
 RELATED_TABLES = frozenset(
-    name for t in TABLES for column, target in t["lookups"].items() for name in (t["name"], target)
+    name for t in TABLES for target in t["lookups"].values() for name in (t["name"], target)
 )
 #: paths of three tables, each joined to the next by a lookup (either way): a first table and
 #: two "related" ones behind it make a chain of related rows (PROFILE-7)

@@ -86,6 +86,12 @@ MUTANTS: tuple[Mutant, ...] = (
         _service(srv.RelatedFilterIgnored),
     ),
     Mutant(
+        "PROFILE-7.related-rows-without-read",
+        "a row related to a downloaded row is downloaded though the user may not read it",
+        "profile",
+        _service(srv.RelatedIgnoresRead),
+    ),
+    Mutant(
         "SEC-1.business-unit-as-organization",
         "Business Unit depth is evaluated as Organization",
         "security",

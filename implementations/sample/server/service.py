@@ -311,7 +311,7 @@ class Service:
             rows[rid] = related[rid]
         rows = dict(sorted(rows.items()))
         for rid in set(related) - set(rows):
-            del row_rights[rid]
+            row_rights.pop(rid, None)
         own = {t: sorted(self.sec.rights_on(user, t, None, user)) for t in tables}
         create = [t for t in tables if self.sec.may_create(user, t)]
         teams = self.sec.owner_teams_of(user)
