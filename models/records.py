@@ -27,8 +27,13 @@ Depth = Literal["none", "user", "business_unit", "parent_child", "organization"]
 #: Depths in increasing order of reach (SEC-1).
 DEPTHS: tuple[Depth, ...] = ("none", "user", "business_unit", "parent_child", "organization")
 
-RowFilter = Literal["all", "mine", "my_business_unit"]
-ROW_FILTERS: tuple[RowFilter, ...] = ("all", "mine", "my_business_unit")
+RowFilter = Literal["all", "mine", "my_business_unit", "related"]
+#: every row filter; ``related`` (PROFILE-7) only with the capability related_rows
+ROW_FILTERS: tuple[RowFilter, ...] = ("all", "mine", "my_business_unit", "related")
+#: the row filters of PROFILE-5 (every implementation)
+BASIC_ROW_FILTERS: tuple[RowFilter, ...] = ROW_FILTERS[:3]
+#: at most this many ``related`` tables in a profile (PROFILE-7, WORLD-1)
+MAX_RELATED_TABLES = 10
 
 ConflictPolicy = Literal["client_wins", "server_wins"]
 CONFLICT_POLICIES: tuple[ConflictPolicy, ...] = ("client_wins", "server_wins")
@@ -183,7 +188,8 @@ class WorldSpec(TypedDict):
     shares: list[ShareSpec]
     hierarchy: HierarchySpec
     app_modules: list[AppModuleSpec]
-    #: offline profile: table -> row filter.
+    #: offline profile: table -> row filter ("related" needs the capability related_rows:
+    #: PROFILE-7)
     profile: dict[str, RowFilter]
     views: list[ViewSpec]
     devices: list[DeviceSpec]

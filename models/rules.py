@@ -17,6 +17,7 @@ RULES: dict[str, str] = {
     "PROFILE-4": "Metadata covers exactly the device tables; devices start signed in",
     "PROFILE-5": "Row filters: all, mine, my business unit",
     "PROFILE-6": "Per-table offline operations; others refused `not_supported_offline`",
+    "PROFILE-7": "Related rows only: rows related through lookups to downloaded rows",
     "PROFILE-8": "A user without Read on the offline profile has no device tables",
     "SEC-1": "Depths: user, business unit, parent:child, organization",
     "SEC-2": "Roles combine by the deepest grant",
@@ -77,6 +78,7 @@ CAPABILITY_RULES: dict[str, tuple[str, ...]] = {
     "append": ("SEC-11",),
     "offline_operations": ("PROFILE-6",),
     "profile_membership": ("PROFILE-8",),
+    "related_rows": ("PROFILE-7",),
 }
 ALL_CAPABILITIES = frozenset(CAPABILITY_RULES)
 

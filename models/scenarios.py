@@ -160,6 +160,22 @@ def _without_profile_read(*users: str) -> WorldSpec:
     return world
 
 
+def _related_world() -> WorldSpec:
+    """The sample world with the profile opportunity (all), account and contact (related rows
+    only): bob's opportunity opp-east names acc-east, whose primary contact is con-east; bob's
+    con-lone is named by nothing."""
+    world = sample_world({"opportunity": "all", "account": "related", "contact": "related"})
+    world["rows"].append(
+        {"id": "opp-east", "table": "opportunity", "owner": "bob",
+         "values": {"topic": "Renewal", "stage": "qualify", "account": "acc-east"}}
+    )  # fmt: skip
+    world["rows"].append(
+        {"id": "con-lone", "table": "contact", "owner": "bob",
+         "values": {"fullname": "Lone", "email": None}}
+    )  # fmt: skip
+    return world
+
+
 _END: Operation = {"kind": "sync_end", "device": "bob-phone"}
 _ACCOUNT = {"name": "Adatum", "revenue": 7, "primarycontact": None, "creditlimit": None}
 
@@ -596,6 +612,41 @@ SCENARIOS: list[Scenario] = [
                     and s["observation"]["server"]["acc-east"]["values"]["primarycontact"] is None
                 ),
             ),  # fmt: skip
+        ],
+    ),
+    Scenario(
+        name="related-rows-follow-the-chain-of-lookups",
+        rules=("PROFILE-7", "STALE-3"),
+        source=(
+            "Set up mobile offline: a table's rows can be limited to related rows only, the"
+            " rows reached through a relationship from rows downloaded for the other tables."
+        ),
+        world=_related_world(),
+        operations=[
+            {"kind": "server_update", "row": "opp-east", "values": {"account": None}},
+            _START,
+            _END,
+        ],  # fmt: skip
+        expectations=[
+            (
+                0,
+                "signed in, bob holds acc-east (named by his opportunity) and con-east (named"
+                " by acc-east), not his con-lone, named by nothing he holds; the update waits",
+                lambda s: (
+                    _shows(s, "bob-phone", "account", "acc-east")
+                    and _shows(s, "bob-phone", "contact", "con-east")
+                    and not _shows(s, "bob-phone", "contact", "con-lone")
+                ),
+            ),
+            (
+                2,
+                "once the opportunity names no account, both leave at the next cycle",
+                lambda s: (
+                    not _shows(s, "bob-phone", "account", "acc-east")
+                    and not _shows(s, "bob-phone", "contact", "con-east")
+                    and _shows(s, "bob-phone", "opportunity", "opp-east")
+                ),
+            ),
         ],
     ),
     Scenario(

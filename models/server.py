@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
-from models.profile import device_tables, passes_filter
+from models.profile import device_tables, passes_filter, related_rows
 from models.records import (
     DEPTHS,
     PRIVILEGES,
@@ -144,21 +144,30 @@ class Server:
 
     def readable(self, user: str, why: set[str] | None = None) -> list[str]:
         """PROFILE-5 / SYNC-4: the ids of the rows in the device's tables that ``user`` may read
-        now and that pass the profile's row filter of their table: the user's projection."""
+        now and that pass the profile's row filter of their table: the user's projection. The
+        rows of ``related`` tables are those related to the others' (PROFILE-7,
+        ``related_rows``)."""
         world = self.world
         tables = self.tables_of(user)
         ids: list[str] = []
+        candidates: list[str] = []
         for rid, r in self.rows.items():
             if r.table not in tables:
                 continue
             row_filter = world.profile[r.table]
-            if why is not None and row_filter != "all":
+            if why is not None and row_filter not in ("all", "related"):
                 why.add("PROFILE-5")
-            if passes_filter(world, self.directory, user, row_filter, r.owner) and row_rights(
-                world, self.directory, user, r.table, rid, r.owner, why, only=_READ
-            ):
-                ids.append(rid)
-        return ids
+            if not passes_filter(world, self.directory, user, row_filter, r.owner):
+                continue
+            if row_rights(world, self.directory, user, r.table, rid, r.owner, why, only=_READ):
+                (candidates if row_filter == "related" else ids).append(rid)
+        if not candidates:
+            return ids
+        if why is not None:  # a row the user may read is decided by the related filter
+            why.add("PROFILE-7")
+        in_tables = {rid: (r.table, r.values) for rid, r in self.rows.items() if r.table in tables}
+        chosen = {*ids, *related_rows(world, in_tables, ids, candidates)}
+        return [rid for rid in self.rows if rid in chosen]
 
     def tables_of(self, user: str) -> frozenset[str]:
         """PROFILE-1 / PROFILE-8: the device tables of a user's download: none for a user

@@ -15,6 +15,7 @@ from models.records import (
     DEPTHS,
     HIERARCHY_MODELS,
     INHERITANCES,
+    MAX_RELATED_TABLES,
     OFFLINE_OPERATIONS,
     PRIVILEGES,
     ROW_FILTERS,
@@ -95,7 +96,7 @@ def build_world(spec: WorldSpec) -> World:
     module, profile and view tables; device's user) names something that exists; an access team
     has no roles; neither managers nor positions form a cycle; hierarchy depth is at least 1 and
     its model ``manager`` or ``position``; the conflict policy is ``client_wins`` or
-    ``server_wins``.
+    ``server_wins``; the profile has at most 10 ``related`` tables (PROFILE-7).
     WORLD-3: every column schema is in the supported subset and every row's values fit it.
     """
     bu_parent: dict[str, str | None] = {}
@@ -273,6 +274,11 @@ def build_world(spec: WorldSpec) -> World:
     for table, row_filter in spec["profile"].items():
         if table not in tables or row_filter not in ROW_FILTERS:
             raise _fail(f"profile entry {table!r}: {row_filter!r} is not valid")
+    related = sorted(t for t, f in spec["profile"].items() if f == "related")
+    if len(related) > MAX_RELATED_TABLES:  # PROFILE-7
+        raise _fail(
+            f"profile: {len(related)} related tables {related}, at most {MAX_RELATED_TABLES}"
+        )
     views: dict[str, frozenset[str]] = {}
     for v in spec["views"]:
         if v["id"] in views:

@@ -147,7 +147,15 @@ def _candidates(
             return ["SYNC-8"], []
         if kind == "sync_start":
             return ["SYNC-3"], ["SYNC-6"]
-        return [], ["SYNC-4", "STALE-4", "PROFILE-5", *_SECURITY, "CONFLICT-2", "SYNC-5"]
+        return [], [
+            "SYNC-4",
+            "STALE-4",
+            "PROFILE-5",
+            "PROFILE-7",
+            *_SECURITY,
+            "CONFLICT-2",
+            "SYNC-5",
+        ]
     if where == "server":
         if kind in _EVENTS:
             return [], ["EVENT-1", "EVENT-2", "WORLD-2"]

@@ -210,8 +210,13 @@ def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
     row_filter = world.profile.get(server_row.table, "all")
     if readable and not passes_filter(world, d, user, row_filter, server_row.owner):
         return ["PROFILE-5"]
+    if readable and row_filter == "related":  # whether it is related decides (PROFILE-7),
+        # or the rights on it (or on the rows it is related through) were misjudged
+        return ["PROFILE-7", *security_rules(system, user, row, "read")]
     if not readable and "SEC-12" in system.last_rules and row in dev.cache:
         return ["SEC-12", *security_rules(system, user, row, "read")]  # written, not readable
+    if row_filter == "related" and not readable:  # related rows are readable ones too
+        return [*security_rules(system, user, row, "read"), "PROFILE-7"]
     return security_rules(system, user, row, "read")
 
 
@@ -333,15 +338,16 @@ def _key(error: dict[str, Any]) -> tuple[Any, Any, Any]:
     return (error.get("table"), error.get("row"), error.get("op"))
 
 
-def decision(snapshot: Snapshot, cached: bool, op: Operation) -> bool:
-    """Whether a privilege snapshot allows a local edit (STALE-1), Append aside: Create for
-    the owner it names (SEC-9), or the right it uses."""
+def decision(snapshot: Snapshot, cached: bool, op: Operation, user: str = "") -> bool:
+    """Whether ``user``'s privilege snapshot allows a local edit (STALE-1), Append aside:
+    Create for the owner it names (SEC-9: for a team not among the snapshot's, none), or the
+    right it uses."""
     table = op.get("table", "")
     if op["kind"] == "create":
         owner = op.get("owner")
-        if owner is None or owner not in snapshot.team_create_tables:
+        if owner is None or owner == user:
             return table in snapshot.create_tables
-        return table in snapshot.team_create_tables[owner]
+        return table in snapshot.team_create_tables.get(owner, frozenset())
     right = "write" if op["kind"] == "update" else "delete"
     if cached:
         return right in snapshot.row_rights.get(op.get("row", ""), frozenset())
@@ -440,7 +446,7 @@ def _edit_rules(
         special = [*found, *(r for r in special if r not in found)]
     cached = op.get("row", "") in dev.cache
     # the decision of a snapshot an earlier sync replaced
-    earlier = any(decision(old, cached, op) == act_ok != exp_ok for old in previous)
+    earlier = any(decision(old, cached, op, dev.user) == act_ok != exp_ok for old in previous)
     if "STALE-1" in system.last_rules:  # the server would decide otherwise now
         return ["STALE-1", *(["STALE-4"] if earlier else []), *special]
     rid = op.get("row", "")

@@ -86,6 +86,9 @@ class Family:
     #: how strongly worlds favour deep units, manager chains and hierarchy security
     #: (see strategies.worlds)
     depth_odds: int = 2
+    #: how often a table joined to another by a lookup has the "related" filter, for an
+    #: implementation that declares related_rows (PROFILE-7; see strategies.worlds)
+    related_odds: int = 1
     #: this many times as many examples, each this many times shorter: for families whose
     #: bugs show in the world more than in long programs (see profiles.settings_for)
     worlds_scale: int = 1
@@ -117,10 +120,11 @@ FAMILIES: tuple[Family, ...] = (
         EDITS
         + ("read", "read", SYNC, SYNC)
         + CYCLE
-        + ("move_user", "reassign", "server_create")
+        + ("move_user", "reassign", "server_create", "server_update")
         + PROFILE_EVENTS,
         device_tables_required=False,
         worlds_scale=4,
+        related_odds=4,
     ),
     Family(
         "security",

@@ -50,6 +50,7 @@ def machine_for(
         min_devices=family.min_devices,
         device_tables_required=family.device_tables_required,
         depth_odds=family.depth_odds,
+        related_odds=family.related_odds,
     )
     kinds = kinds_for(family.kinds, capabilities)  # restarts, teams, positions, faults
 

@@ -6,7 +6,8 @@ tables the program never touches, and values such as ``"X\\u00fc\\ud969"`` or
 ``1.4e+16`` where ``"a"`` and ``0`` fail the same way. The changes here go further, each one
 small: drop a table (with its columns, lookups, views, profile entry, privileges, rows and
 the operations on it), a column, a role's privilege, a lookup, a field permission's user, a
-user's manager or role; set the conflict policy to the default; and replace each value by the
+user's manager or role; set a "related" row filter to "all"; set the conflict policy to the
+default; and replace each value by the
 simplest one its column's schema allows (null where allowed, the empty or shortest string,
 0 or the minimum, false, the first enum value). ``minimize`` keeps a change only when the
 implementation still fails on the same rule when the program is replayed.
@@ -94,6 +95,9 @@ def world_changes(world: WorldSpec, ops: list[Operation]) -> Iterator[Change]:
     for user in world["users"]:
         if user.get("position") is not None:
             yield partial(_no_position, user=user["id"])
+    for table, row_filter in world["profile"].items():
+        if row_filter == "related":
+            yield partial(_all_rows, table=table)
     if world.get("append_privileges"):
         yield _no_append
     for spec in world["tables"]:
@@ -265,6 +269,17 @@ def _everyone_offline(world: WorldSpec, ops: list[Operation]) -> Program | None:
     w, o = _copy(world, ops)
     del w["profile_users"]
     return w, [op for op in o if op["kind"] not in ("grant_profile", "revoke_profile")]
+
+
+def _all_rows(world: WorldSpec, ops: list[Operation], table: str) -> Program | None:
+    """A "related" table downloads every readable row instead (PROFILE-7): the failure did not
+    need the relation. (A table the others are related through is dropped like any other, its
+    lookups with it: the rows it joined are then related to nothing.)"""
+    if world["profile"].get(table) != "related":
+        return None
+    w, o = _copy(world, ops)
+    w["profile"][table] = "all"
+    return w, o
 
 
 def _default_policy(world: WorldSpec, ops: list[Operation]) -> Program | None:

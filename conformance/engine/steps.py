@@ -368,6 +368,21 @@ class Steps:
             return None
         return device
 
+    def aim_event_lookups(self, draw: Source, op: Operation) -> None:
+        """In a world with "related" tables (PROFILE-7), each lookup of another user's create or
+        update, one time in two, names a row of its target table, or is cleared: rows become
+        related, and stop being, at the next cycle."""
+        rows = self.model.server.rows
+        table = op.get("table") if op["kind"] == "server_create" else None
+        if table is None:
+            table = rows[op["row"]].table if op.get("row") in rows else None
+        if table is None or "values" not in op:
+            return
+        for column, target in sorted(TABLE_BY_NAME[table]["lookups"].items()):
+            if index(draw, 2):
+                targets = [r for r in sorted(rows) if rows[r].table == target]
+                op["values"][column] = pick(draw, [*targets, *targets, None])
+
     def related(self, device: str, row: str) -> bool:
         """Whether the device's user holds a share of ``row`` (themselves or through a team),
         is in the team that owns it, or is above one of its users in the hierarchy."""
@@ -417,6 +432,8 @@ class Steps:
         role change or a membership names a device's user (or a member: a removal)."""
         model, kind = self.model, op["kind"]
         d = model.server.directory
+        if kind in ("server_update", "server_create") and "related" in model.world.profile.values():
+            self.aim_event_lookups(draw, op)
         if kind == "set_depth" and index(draw, 2):
             dev = model.devices[pick(draw, sorted(model.devices))]
             held = sorted({*dev.cache, *(ch.row for ch in dev.pending())} & set(model.server.rows))

@@ -22,10 +22,10 @@ from hypothesis_jsonschema import from_schema
 from models.examples import TABLES
 from models.records import (
     BASIC_PRIVILEGES,
+    BASIC_ROW_FILTERS,
     BASIC_ROW_RIGHTS,
     INHERITANCES,
     PRIVILEGES,
-    ROW_FILTERS,
     ROW_RIGHTS,
     SERVER_KINDS,
     AppModuleSpec,
@@ -57,6 +57,23 @@ T = TypeVar("T")
 P = ParamSpec("P")
 TABLE_NAMES = [t["name"] for t in TABLES]
 TABLE_BY_NAME = {t["name"]: t for t in TABLES}
+#: the tables a lookup joins to another (either side): where the "related" filter has effect
+RELATED_TABLES = frozenset(
+    name for t in TABLES for target in t["lookups"].values() for name in (t["name"], target)
+)
+#: paths of three tables, each joined to the next by a lookup (either way): a first table and
+#: two "related" ones behind it make a chain of related rows (PROFILE-7)
+RELATED_CHAINS: list[tuple[str, str, str]] = sorted(
+    (a, b, c)
+    for a in TABLE_NAMES
+    for b in TABLE_NAMES
+    for c in TABLE_NAMES
+    if len({a, b, c}) == 3
+    and all(
+        q in TABLE_BY_NAME[p]["lookups"].values() or p in TABLE_BY_NAME[q]["lookups"].values()
+        for p, q in ((a, b), (b, c))
+    )
+)
 #: ids for rows created during a run: a small pool, so that later steps hit them.
 NEW_ROW_IDS = [f"new{i}" for i in range(6)]
 
@@ -72,7 +89,7 @@ _DEPTH_WEIGHTS: tuple[Depth, ...] = (
     "organization",
 )
 # Row filters favour "all", so that rows reach devices and security decides what they see.
-_FILTER_WEIGHTS = ("all", *ROW_FILTERS)
+_FILTER_WEIGHTS = ("all", *BASIC_ROW_FILTERS)
 
 
 #: Generated strings are at most this long (a tighter bound than a column's own maxLength,
@@ -261,6 +278,7 @@ def random_world(
     min_devices: int = 1,
     device_tables_required: bool = False,
     depth_odds: int = 2,
+    related_odds: int = 1,
 ) -> WorldSpec:
     """A small world that satisfies WORLD-1, using only what ``capabilities`` allow:
     without ``server_wins`` the policy is ``client_wins``; without ``hierarchy`` and
@@ -276,7 +294,9 @@ def random_world(
     hierarchy matter: unit trees that are chains, user i in unit i, managers and positions in
     a chain, rows owned low in it, the top user holding a device, Parent:Child depth and the
     "all" row filter. Teams mostly have device holders among their members and own rows of
-    device tables; lookups mostly name rows of the world (SEC-11 needs a row to append to)."""
+    device tables; lookups mostly name rows of the world (SEC-11 needs a row to append to, and
+    PROFILE-7 a row to relate). With ``related_rows``, a table a lookup joins to another has
+    the "related" filter ``related_odds`` times as often as "mine" (PROFILE-7)."""
     teams_on = "teams" in capabilities
     positions_on = "position_hierarchy" in capabilities
     append = "append" in capabilities and pick(draw, (True, True, True, False))
@@ -364,8 +384,25 @@ def random_world(
     profile_tables = subset(draw, TABLE_NAMES, 1)
     # deep worlds show more rows (a filter hides what depths would show)
     weights = _FILTER_WEIGHTS + ("all",) * (depth_odds // 4)
-    filters = pick_each(draw, *[weights] * len(profile_tables))
+    # with related_rows, a table joined to another by a lookup is often "related" (PROFILE-7)
+    related = weights + ("related",) * related_odds if "related_rows" in capabilities else weights
+    filters = pick_each(
+        draw, *[related if t in RELATED_TABLES else weights for t in profile_tables]
+    )
     profile = dict(zip(profile_tables, filters, strict=True))
+    chain: tuple[str, ...] = ()
+    if "related_rows" in capabilities and index(draw, 8) < related_odds:
+        # a chain of two related tables behind a third, all on the device: rows reach the
+        # device through rows downloaded as related (PROFILE-7)
+        chain = pick(draw, RELATED_CHAINS)
+        first, *chained = chain
+        if profile.get(first, "related") == "related":
+            profile[first] = pick(draw, weights)
+        profile |= {t: "related" for t in chained}
+        profile = {t: profile[t] for t in TABLE_NAMES if t in profile}
+        modules[0]["tables"] = [
+            t for t in TABLE_NAMES if t in {first, *chained, *modules[0]["tables"]}
+        ]
     offline = {t for m in modules if m["offline_enabled"] for t in m["tables"]}
     if device_tables_required and not offline & set(profile):
         first = next(iter(profile))  # module0 is offline-enabled: put a profile table in it
@@ -390,10 +427,16 @@ def random_world(
     owner_teams = [t["id"] for t in teams if t["kind"] == "owner"]
 
     rows: list[RowSpec] = []
-    for i in range(size(draw, 0, max_rows)):
+    count = size(draw, 0, max_rows)
+    for i in range(count + len(chain)):
+        # with a chain of related tables, a row of each of its tables after the others
+        # (PROFILE-7)
+        tables = (
+            [TABLE_BY_NAME[chain[i - count]]] if i >= count else (*on_device, *on_device, *TABLES)
+        )
         table, owner = pick_each(
             draw,
-            (*on_device, *on_device, *TABLES),
+            tables,
             # rows mostly belong to users below others (depths and hierarchy matter), to the
             # top user's direct report (what the direct manager gets: SEC-5, SEC-8), and often
             # to owner teams (SEC-9)
@@ -406,10 +449,11 @@ def random_world(
         )
         values = pooled_row(draw, table)
         rows.append({"id": f"row{i}", "table": table["name"], "owner": owner, "values": values})
-    for row in rows:  # lookups mostly name rows of their target table (SEC-11)
+    for row in rows:  # lookups mostly name rows of their target table (SEC-11), always
+        # along a chain of related tables (PROFILE-7)
         for column, target in TABLE_BY_NAME[row["table"]]["lookups"].items():
             targets = [r["id"] for r in rows if r["table"] == target]
-            if targets and index(draw, 3):
+            if targets and ({row["table"], target} <= set(chain) or index(draw, 3)):
                 row["values"][column] = pick(draw, targets)
     shares: list[ShareSpec] = []
     if rows:

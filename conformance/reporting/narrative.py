@@ -33,6 +33,10 @@ GLOSS: dict[str, str] = {
     "PROFILE-5": "a download holds only the rows that pass the table's row filter",
     "PROFILE-6": "a local edit that its table does not allow offline is refused "
     "not_supported_offline and nothing is queued",
+    "PROFILE-7": (
+        "a table of related rows only holds the readable rows a lookup joins to rows the device"
+        " downloads, in either direction and from row to row"
+    ),
     "PROFILE-8": "a device whose user has no Read on the offline profile holds no tables and "
     "refuses every local operation; a grant or revocation reaches it at its next cycle",
     "SEC-1": "a depth reaches the user's own rows (user), the unit's, the unit and those below "
@@ -254,6 +258,10 @@ def sentence(
 # --- the facts ------------------------------------------------------------------------------
 
 
+#: row filters as told (PROFILE-5, PROFILE-7)
+_FILTER = {"related": "related rows only"}
+
+
 def world_table(world: WorldSpec) -> list[str]:
     """The world as a short table: one line per kind of entry (wrapped at ``WIDTH``)."""
     hierarchy = world["hierarchy"]
@@ -316,7 +324,7 @@ def world_table(world: WorldSpec) -> list[str]:
         f"{m['id']}{'' if m['offline_enabled'] else ' (not offline)'}: {', '.join(m['tables'])}"
         for m in world["app_modules"]
     ]
-    profile = ", ".join(f"{t} ({f})" for t, f in world["profile"].items()) or "-"
+    profile = ", ".join(f"{t} ({_FILTER.get(f, f)})" for t, f in world["profile"].items()) or "-"
     readers = world.get("profile_users")
     members = "" if readers is None else f"; Read on it: {', '.join(readers) or 'nobody'}"
     rows.append(("profile", f"{profile}; modules {'; '.join(offline)}{members}"))

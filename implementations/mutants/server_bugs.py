@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from implementations.sample.server.security import LEVEL, Security
@@ -186,6 +187,29 @@ class MineFilterIgnored(Service):
         if row_filter == "mine":
             return True  # bug: "mine" downloads every row the user may read
         return super()._passes(user, row_filter, owner)
+
+
+class RelatedNotChained(Service):
+    def _related(self, downloaded: dict[str, Json], candidates: dict[str, Json]) -> list[str]:
+        # bug: only rows related to the other tables' rows, not to rows downloaded as related
+        direct = super()._related
+        return [r for r in candidates if direct(downloaded, {r: candidates[r]})]
+
+
+class RelatedFilterIgnored(Service):
+    def _related(self, downloaded: dict[str, Json], candidates: dict[str, Json]) -> list[str]:
+        return sorted(candidates)  # bug: "related" downloads every row the user may read
+
+
+class RelatedIgnoresRead(Service):
+    def _related(self, downloaded: dict[str, Json], candidates: dict[str, Json]) -> list[str]:
+        profile, tables = self._kv("profile"), set(self.device_tables())
+        query = "SELECT id, tbl, vals, version FROM rows"
+        for rid, table, vals, version in self.db.execute(query).fetchall():
+            if table in tables and profile[table] == "related" and rid not in candidates:
+                # bug: a row of a related table is downloaded whether the user may read it
+                candidates[rid] = {"table": table, "values": json.loads(vals), "version": version}
+        return super()._related(downloaded, candidates)
 
 
 class OperationLogInMemory(Service):

@@ -74,6 +74,24 @@ MUTANTS: tuple[Mutant, ...] = (
         _service(srv.MineFilterIgnored),
     ),
     Mutant(
+        "PROFILE-7.related-not-chained",
+        "rows related only to the other tables' rows: not to rows downloaded as related",
+        "profile",
+        _service(srv.RelatedNotChained),
+    ),
+    Mutant(
+        "PROFILE-7.related-filter-ignored",
+        "the 'related' row filter downloads every readable row",
+        "profile",
+        _service(srv.RelatedFilterIgnored),
+    ),
+    Mutant(
+        "PROFILE-7.related-rows-without-read",
+        "a row related to a downloaded row is downloaded though the user may not read it",
+        "profile",
+        _service(srv.RelatedIgnoresRead),
+    ),
+    Mutant(
         "SEC-1.business-unit-as-organization",
         "Business Unit depth is evaluated as Organization",
         "security",

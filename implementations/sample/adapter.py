@@ -38,6 +38,7 @@ CAPABILITIES = frozenset(
         "append",
         "offline_operations",
         "profile_membership",
+        "related_rows",
     }
 )
 SERVER_KINDS = frozenset(

@@ -39,13 +39,32 @@ def independent_projection(system: ModelSystem, device: str) -> dict[str, dict[s
     if user not in server.directory.profile_members:  # no Read on the profile: PROFILE-8
         return {}
     expected: dict[str, dict[str, object]] = {t: {} for t in sorted(device_tables(world))}
+    related: dict[str, str] = {}  # readable rows of "related" tables (PROFILE-7) -> table
     for rid, row in server.rows.items():
         if (
             row.table in expected
             and passes_filter(world, server.directory, user, world.profile[row.table], row.owner)
             and "read" in row_rights(world, server.directory, user, row.table, rid, row.owner)
         ):
-            expected[row.table][rid] = row.values
+            if world.profile[row.table] == "related":
+                related[rid] = row.table
+            else:
+                expected[row.table][rid] = row.values
+
+    def joined(a: str, b: str) -> bool:
+        """Whether a lookup of row ``a`` names row ``b`` in the lookup's target table."""
+        ra, rb = server.rows[a], server.rows[b]
+        lookups = world.tables[ra.table].lookups.items()
+        return a != b and any(ra.values.get(c) == b and t == rb.table for c, t in lookups)
+
+    grown = True
+    while grown:  # to a fixed point, one pass over every pair at a time
+        held = [r for rows in expected.values() for r in rows]
+        grown = False
+        for rid, table in related.items():
+            if rid not in expected[table] and any(joined(rid, h) or joined(h, rid) for h in held):
+                expected[table][rid] = server.rows[rid].values
+                grown = True
     return expected
 
 

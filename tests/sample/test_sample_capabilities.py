@@ -1,7 +1,7 @@
 """The sample and the model with each capability of issues 12 and 13 removed
-(position_hierarchy, teams, append, offline_operations, profile_membership): every rule
-passes or is not applicable, the rules that need the missing one are not applicable, and no
-world or operation sent contains the missing part at all."""
+(position_hierarchy, teams, append, offline_operations, profile_membership, related_rows):
+every rule passes or is not applicable, the rules that need the missing one are not
+applicable, and no world or operation sent contains the missing part at all."""
 
 from __future__ import annotations
 
@@ -19,7 +19,14 @@ from models.records import Operation, Result, WorldSpec
 from models.rules import CAPABILITY_KINDS, CAPABILITY_RULES
 
 SEED = 1212
-NEW = ("position_hierarchy", "teams", "append", "offline_operations", "profile_membership")
+NEW = (
+    "position_hierarchy",
+    "teams",
+    "append",
+    "offline_operations",
+    "profile_membership",
+    "related_rows",
+)
 
 
 def outside(
@@ -52,6 +59,8 @@ def outside(
                       if "offline_operations" in t]  # fmt: skip
         if "profile_membership" not in capabilities:
             found += ["profile_users"] if "profile_users" in world else []
+        if "related_rows" not in capabilities:
+            found += [f"profile/{t}" for t, f in world.get("profile", {}).items() if f == "related"]
     if op is not None:
         barred = [k for cap, kinds in CAPABILITY_KINDS.items() if cap not in capabilities
                   for k in kinds]  # fmt: skip
@@ -103,7 +112,7 @@ def run_without(inner: type[Any], capability: str) -> dict[str, Any]:
     )  # fmt: skip
 
 
-@pytest.mark.rule("SEC-8", "SEC-9", "SEC-10", "SEC-11", "PROFILE-6", "PROFILE-8")
+@pytest.mark.rule("SEC-8", "SEC-9", "SEC-10", "SEC-11", "PROFILE-6", "PROFILE-7", "PROFILE-8")
 @pytest.mark.parametrize("inner", [SampleAdapter, ModelAdapter], ids=["sample", "model"])
 @pytest.mark.parametrize("capability", NEW)
 def test_without_a_new_capability_its_rules_are_not_applicable_and_the_rest_pass(
@@ -134,8 +143,9 @@ def test_outside_finds_what_a_capability_would_add() -> None:
         "append_privileges": False,
         "tables": [{"name": "t", "offline_operations": ["read"]}],
         "profile_users": [],
+        "profile": {"t": "related", "u": "all"},
     }  # fmt: skip
-    assert len(outside(frozenset(), world, None)) == 11
+    assert len(outside(frozenset(), world, None)) == 12
     assert outside(ALL_CAPABILITIES, world, None) == []
     assert outside(frozenset(), None, {"kind": "add_member", "team": "t", "user": "u"})
     assert outside(frozenset(), None, {"kind": "grant_profile", "user": "u"})

@@ -262,11 +262,39 @@ class Service:
     # --- download (PROFILE-5, STALE-4) --------------------------------------------------
 
     def _passes(self, user: str, row_filter: str, owner: str) -> bool:
-        if row_filter == "all":
+        if row_filter in ("all", "related"):  # related rows: see _related
             return True
         if row_filter == "mine":
             return owner == user
         return self.sec.unit_of(owner) == self.sec.unit_of(user)  # a team's unit for its rows
+
+    def _related(self, downloaded: dict[str, Json], candidates: dict[str, Json]) -> list[str]:
+        """PROFILE-7: the candidates (readable rows of "related" tables) joined by a lookup, in
+        either direction, to a downloaded row, and on from those, breadth first."""
+        lookups = self._lookups()
+        tables = set(self.device_tables())
+        named: dict[str, str] = {}  # row id -> its table, for every row of the device tables
+        for rid, tbl in self.db.execute("SELECT id, tbl FROM rows").fetchall():
+            if tbl in tables:
+                named[rid] = tbl
+        links: dict[str, set[str]] = {}
+        for rid, tbl, vals in self.db.execute("SELECT id, tbl, vals FROM rows").fetchall():
+            if tbl not in tables:
+                continue
+            values = json.loads(vals)
+            for column, target in lookups.get(tbl, {}).items():
+                other = values.get(column)
+                if isinstance(other, str) and other != rid and named.get(other) == target:
+                    links.setdefault(rid, set()).add(other)
+                    links.setdefault(other, set()).add(rid)
+        found: list[str] = []
+        queue = sorted(downloaded)
+        while queue:
+            for other in sorted(links.get(queue.pop(0), ())):
+                if other in candidates and other not in found:
+                    found.append(other)
+                    queue.append(other)
+        return found
 
     def download(self, user: str) -> Json:
         """The user's projection with versions, and the privilege snapshot."""
@@ -285,13 +313,20 @@ class Service:
         rows: dict[str, Json] = {}
         row_rights: dict[str, list[str]] = {}
         query = "SELECT id, tbl, owner, vals, version FROM rows ORDER BY id"
+        related: dict[str, Json] = {}  # readable rows of "related" tables (PROFILE-7)
         for rid, table, owner, vals, version in self.db.execute(query).fetchall():
             if table not in tables or not self._passes(user, profile[table], owner):
                 continue
             rights = self.sec.rights_on(user, table, rid, owner)
             if "read" in rights:
-                rows[rid] = {"table": table, "values": json.loads(vals), "version": version}
+                row = {"table": table, "values": json.loads(vals), "version": version}
+                (related if profile[table] == "related" else rows)[rid] = row
                 row_rights[rid] = sorted(rights)
+        for rid in self._related(rows, related):
+            rows[rid] = related[rid]
+        rows = dict(sorted(rows.items()))
+        for rid in set(related) - set(rows):
+            row_rights.pop(rid, None)
         own = {t: sorted(self.sec.rights_on(user, t, None, user)) for t in tables}
         create = [t for t in tables if self.sec.may_create(user, t)]
         teams = self.sec.owner_teams_of(user)
@@ -764,5 +799,10 @@ def _check_world(world: Json) -> None:
     named |= {t for v in world["views"] for t in (v["table"], *v["references"])}
     if not named <= tables:
         raise WorldError(f"invalid world: unknown tables {sorted(named - tables)}")
+    filters = world["profile"].values()
+    if any(f not in ("all", "mine", "my_business_unit", "related") for f in filters):
+        raise WorldError("invalid world: the profile has an unknown row filter")
+    if sum(f == "related" for f in filters) > 10:  # PROFILE-7
+        raise WorldError("invalid world: the profile has more than 10 related tables")
     if world["hierarchy"]["depth"] < 1:
         raise WorldError("invalid world: the hierarchy depth must be at least 1")
