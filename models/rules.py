@@ -33,9 +33,10 @@ RULES: dict[str, str] = {
     "STALE-3": "No-longer-readable rows stay until the next sync",
     "STALE-4": "Privilege changes reach the device at the next sync",
     "VALID-1": "Uploaded changes are validated when applied; rejected ones change nothing",
-    "VALID-2": "Exactly one error per rejected change",
+    "VALID-2": "One open sync error per rejected change, until retried or dismissed",
     "VALID-3": "Rejection reasons and their order",
     "VALID-4": "After the cycle the device shows the server's truth",
+    "VALID-5": "Sync errors can be retried or dismissed",
     "SYNC-1": "Durable ordered outbox; pending count",
     "SYNC-2": "Ordered upload, each change on the state left by the previous",
     "SYNC-3": "Edits during a cycle belong to the next one",
@@ -73,6 +74,7 @@ CAPABILITY_RULES: dict[str, tuple[str, ...]] = {
     "position_hierarchy": ("SEC-8",),
     "teams": ("SEC-9", "SEC-10"),
     "append": ("SEC-11",),
+    "sync_error_retry": ("VALID-5",),
 }
 ALL_CAPABILITIES = frozenset(CAPABILITY_RULES)
 
@@ -90,6 +92,7 @@ CAPABILITY_KINDS: dict[str, tuple[str, ...]] = {
         "share_team",
         "unshare_team",
     ),
+    "sync_error_retry": ("retry", "dismiss"),
 }
 
 

@@ -196,7 +196,14 @@ class Server:
         self.trace.add("VALID-1")
         if reason is not None:
             self.trace.add("VALID-3")
-            return {"table": change.table, "row": change.row, "op": change.kind, "reason": reason}
+            return {
+                "table": change.table,
+                "row": change.row,
+                "op": change.kind,
+                "reason": reason,
+                "values": dict(change.values),
+                "op_id": change.op_id,
+            }
         if change.kind == "create":
             owner = user if change.owner is None else change.owner
             self.rows[change.row] = Row(change.table, owner, dict(change.values), [])
