@@ -266,6 +266,7 @@ class Device:
                     dict(change.values),
                     base,
                     change.owner,
+                    retry_of=named,
                 )
             )
             trace.update(("SYNC-1", "SYNC-6"))

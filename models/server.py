@@ -67,6 +67,8 @@ class Change:
     base: int | None
     #: for a create, the owner it names (SEC-9); None: the creator
     owner: str | None = None
+    #: for a retried change, the operation id of the failed change it retries (VALID-5)
+    retry_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

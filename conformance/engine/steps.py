@@ -11,7 +11,14 @@ from __future__ import annotations
 from typing import TypeVar
 
 from conformance.engine.driver import Driver
-from conformance.engine.families import FAULTY_END, FAULTY_START, SYNC, faults_for
+from conformance.engine.families import (
+    ERROR_ACTIONS,
+    FAULTY_END,
+    FAULTY_START,
+    REGAIN,
+    SYNC,
+    faults_for,
+)
 from conformance.engine.strategies import (
     TABLE_BY_NAME,
     TABLE_NAMES,
@@ -88,6 +95,10 @@ class Steps:
             return op
         if kind == "server_restart":
             return {"kind": "server_restart"}
+        if kind in ERROR_ACTIONS:
+            return self.error_action(draw, kind, device)
+        if kind == REGAIN:
+            return self.regain(draw, device)
         invalid = kind.endswith(INVALID_SUFFIX)
         kind = kind.removesuffix(INVALID_SUFFIX)
         if kind in ("create", "update", "delete", "read", "sync_start", "sync_end", "restart"):
@@ -158,6 +169,48 @@ class Steps:
             self.aim_lookups(draw, device, op)
         op["op_id"] = self.fresh("op")
         return op
+
+    def with_errors(self, device: str) -> str:
+        """The first device, from ``device`` on, with an open sync error (``device`` when
+        none has one)."""
+        devices = sorted(self.model.devices)
+        start = devices.index(device)
+        return next(
+            (d for d in devices[start:] + devices[:start] if self.model.devices[d].errors),
+            device,
+        )
+
+    def error_action(self, draw: Source, kind: str, device: str) -> Operation:
+        """A retry or dismiss (VALID-5) of an open error of a device that has one, now and
+        then of one that is not open (``not_found``); one retry in ten reuses the failed
+        change's operation id (``invalid``)."""
+        device = self.with_errors(device)
+        open_ids = [e["op_id"] for e in self.model.devices[device].errors]
+        named = pick(draw, aimed(open_ids, ["op-ghost"]))
+        op: Operation = {"kind": kind, "device": device, "error": named}
+        if kind == "retry":
+            op["op_id"] = named if index(draw, 10) == 0 else self.fresh("op")
+        return op
+
+    def regain(self, draw: Source, device: str) -> Operation:
+        """An event giving back what an open ``privilege`` error lacked: the privilege of its
+        operation at organization depth, in a role of the device's user (any privilege event
+        when no error lacks one)."""
+        device = self.with_errors(device)
+        dev = self.model.devices[device]
+        lacking = [e for e in dev.errors if e["reason"] == "privilege"]
+        roles = sorted(self.model.server.directory.user_roles.get(dev.user, ()))
+        if not lacking or not roles:
+            return self._event(draw, pick(draw, ["set_depth", "assign_role", "share"]))
+        error = pick(draw, lacking)
+        privilege = {"create": "create", "update": "write", "delete": "delete"}[error["op"]]
+        return {
+            "kind": "set_depth",
+            "role": pick(draw, roles),
+            "table": error["table"],
+            "privilege": privilege,  # type: ignore[typeddict-item]
+            "depth": "organization",
+        }
 
     def owner(self, draw: Source, device: str) -> str | None:
         """The owner a create names (SEC-9): mostly none (the creator), often an owner team
