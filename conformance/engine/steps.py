@@ -183,9 +183,12 @@ class Steps:
     def error_action(self, draw: Source, kind: str, device: str) -> Operation:
         """A retry or dismiss (VALID-5) of an open error of a device that has one, now and
         then of one that is not open (``not_found``); one retry in ten reuses the failed
-        change's operation id (``invalid``)."""
+        change's operation id (``invalid``). While no device has an open error, mostly an edit
+        instead (what may make one)."""
         device = self.with_errors(device)
         open_ids = [e["op_id"] for e in self.model.devices[device].errors]
+        if not open_ids and index(draw, 4):
+            return self._device_op(draw, pick(draw, ["create", "update", "delete"]), device)
         named = pick(draw, aimed(open_ids, ["op-ghost"]))
         op: Operation = {"kind": kind, "device": device, "error": named}
         if kind == "retry":
