@@ -158,8 +158,8 @@ FAMILIES: tuple[Family, ...] = (
         + MEMBERSHIP_EVENTS
         + DATA_EVENTS
         # open sync errors retried (after the privilege came back, or not) and dismissed
-        + ERROR_ACTIONS * 2
-        + ("retry", REGAIN, REGAIN),
+        + ERROR_ACTIONS * 3
+        + ("retry", "retry", REGAIN, REGAIN),
     ),
     Family(
         "outbox",
