@@ -156,10 +156,7 @@ FAMILIES: tuple[Family, ...] = (
         + CYCLE
         + PRIVILEGE_EVENTS
         + MEMBERSHIP_EVENTS
-        + DATA_EVENTS
-        # open sync errors retried (after the privilege came back, or not) and dismissed
-        + ERROR_ACTIONS * 3
-        + ("retry", "retry", REGAIN, REGAIN),
+        + DATA_EVENTS,
     ),
     Family(
         "outbox",
@@ -191,6 +188,24 @@ FAMILIES += (
         + (FAULTY_START,) * 3
         + (FAULTY_END,) * 3
         + ("server_restart", "restart", "server_update", "set_depth"),
+    ),
+)
+
+FAMILIES += (
+    Family(
+        "sync_errors",
+        "sync errors kept open, retried and dismissed",
+        ("VALID",),
+        EDITS * 3
+        + (SYNC,) * 3
+        + CYCLE
+        + PRIVILEGE_EVENTS
+        + DATA_EVENTS
+        + ("restart",)
+        # open errors retried (after the privilege came back, or not) and dismissed; for an
+        # implementation without sync_error_retry, errors kept open across cycles alone
+        + ERROR_ACTIONS * 3
+        + ("retry", "retry", REGAIN, REGAIN),
     ),
 )
 

@@ -196,7 +196,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "VALID-2.errors-replaced-each-cycle",
         "a completed cycle's errors replace the errors still open (the old behaviour)",
-        "validation",
+        "sync_errors",
         _device(dev.ErrorsReplacedEachCycle),
     ),
     Mutant(
@@ -221,13 +221,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "VALID-5.retry-reuses-op-id",
         "a retry queues the change again under its old operation id: the server answers with "
         "the first outcome",
-        "validation",
+        "sync_errors",
         _device(dev.RetryReusesOperationId),
     ),
     Mutant(
         "VALID-5.dismiss-clears-all",
         "dismissing one sync error closes every open error",
-        "validation",
+        "sync_errors",
         _device(dev.DismissClearsAll),
     ),
     Mutant(
