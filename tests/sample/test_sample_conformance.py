@@ -57,7 +57,9 @@ def test_sample_over_http_passes_the_outbox_validation_and_faults_families() -> 
 @pytest.mark.rule("SYNC-5", "VALID-1", "SEC-1", "STALE-1", "FAULT-4")
 def test_sample_through_its_http_app_in_process_passes_five_families() -> None:
     """Every call goes through routing, bearer tokens, body schemas and JSON both ways."""
-    assert_families_pass(asgi_factory, "outbox", "validation", "security", "staleness", "faults")
+    assert_families_pass(
+        asgi_factory, "outbox", "validation", "security", "staleness", "faults"
+    )
 
 
 @pytest.mark.rule("SYNC-8", "SYNC-5", "SYNC-6", "FAULT-4", "VALID-2", "VALID-5")

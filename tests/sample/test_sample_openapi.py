@@ -110,7 +110,7 @@ CONFIG = schemathesis.Config.from_dict(
                     }
                 },
             }
-        ],
+        ]
     }
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)

@@ -99,7 +99,9 @@ RESPONSE_SCHEMAS: dict[str, Json] = {
     "EventResult": {
         "oneOf": [
             _record({"status": {"const": "accepted"}}),
-            _record({"status": {"const": "refused"}, "reason": {"enum": ["invalid", "not_found"]}}),
+            _record(
+                {"status": {"const": "refused"}, "reason": {"enum": ["invalid", "not_found"]}}
+            ),
         ]
     },
     "Tokens": _record({"tokens": _map_of(_ID)}),
@@ -153,7 +155,9 @@ def _event() -> Json:
 
 
 def _request_schemas() -> dict[str, Json]:
-    world = {k: v for k, v in _relocated(WORLD, "World").items() if k not in ("$schema", "$id")}
+    world = {
+        k: v for k, v in _relocated(WORLD, "World").items() if k not in ("$schema", "$id")
+    }
     defs = {f"World.{name}": _relocated(s, "World") for name, s in WORLD.get("$defs", {}).items()}
     return {"Upload": copy.deepcopy(UPLOAD), "Event": _event(), "World": world, **defs}
 
