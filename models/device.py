@@ -39,8 +39,10 @@ class Device:
     outbox: list[Change] = field(default_factory=list)
     #: the batch of the cycle under way, or None outside a cycle (SYNC-3).
     in_flight: list[Change] | None = None
-    #: errors of the last completed cycle (VALID-2).
+    #: the open sync errors, in the order they were recorded (VALID-2).
     errors: list[SyncError] = field(default_factory=list)
+    #: the failed change of each open error, by its operation id (a retry queues it: VALID-5)
+    failed: dict[str, Change] = field(default_factory=dict)
     #: the rule IDs exercised since the owner of this set last cleared it.
     trace: set[str] = field(default_factory=set)
     #: the server's restart count when the cycle under way started (FAULT-5)
@@ -238,4 +240,58 @@ class Device:
         cached = self.cache.get(rid)
         base = cached.version if cached is not None else None
         self.outbox.append(Change(op_id, edit, table, rid, dict(values), base, owner))
+        return ACCEPTED
+
+    # --- sync errors (VALID-2, VALID-5) ----------------------------------------------------
+
+    def record_error(self, change: Change, error: SyncError) -> None:
+        """VALID-2: a change rejected at sync is recorded once, as an open error named by its
+        operation id; an operation id that already has an open error records nothing more."""
+        if any(e["op_id"] == change.op_id for e in self.errors):
+            return
+        self.errors.append(error)
+        self.failed[change.op_id] = change
+
+    def error_action(self, op: Operation) -> Result:
+        """VALID-5: ``retry`` queues an open error's failed change again, as it was, under the
+        new operation id the retry carries, and closes the error; ``dismiss`` closes it. Both
+        are decided on the device alone, during a cycle too (SYNC-7): an error that is not open
+        is ``not_found``; a retry without an operation id, or with the failed change's own,
+        is ``invalid``. A retry is not checked against the snapshot: the server validates the
+        change at the next cycle (VALID-1), which is what the user asked for. Its base is the
+        cache's version of the row now (CONFLICT-1): the user retries after seeing the
+        server's truth (VALID-4)."""
+        trace = self.trace
+        trace.add("VALID-5")
+        if self.in_flight is not None:
+            trace.add("SYNC-7")
+        named = op.get("error")
+        index = next((i for i, e in enumerate(self.errors) if e["op_id"] == named), None)
+        if op["kind"] == "retry" and not self.snapshot.offline:
+            trace.add("PROFILE-8")  # a retry queues an edit: not without the profile
+            return refused("not_offline")
+        if index is None or not isinstance(named, str):
+            return refused("not_found")
+        if op["kind"] == "retry":
+            op_id = op.get("op_id")
+            if not isinstance(op_id, str) or not op_id or op_id == named:
+                return refused("invalid")
+            change = self.failed[named]
+            cached = self.cache.get(change.row)
+            base = cached.version if cached is not None else None
+            self.outbox.append(
+                Change(
+                    op_id,
+                    change.kind,
+                    change.table,
+                    change.row,
+                    dict(change.values),
+                    base,
+                    change.owner,
+                    retry_of=named,
+                )
+            )
+            trace.update(("SYNC-1", "SYNC-6"))
+        del self.errors[index]
+        del self.failed[named]
         return ACCEPTED

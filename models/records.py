@@ -237,10 +237,15 @@ class Operation(TypedDict):
     position: NotRequired[str | None]
     #: move_position: the new parent (None: a root)
     parent: NotRequired[str | None]
+    #: retry, dismiss: the open sync error they name, by the operation id of its failed
+    #: change (VALID-5); a retry's own ``op_id`` is the new operation id of the change
+    error: NotRequired[str]
 
 
 DEVICE_EDIT_KINDS = ("create", "update", "delete")
-DEVICE_KINDS = DEVICE_EDIT_KINDS + ("read", "sync_start", "sync_end", "restart")
+#: what the user does with an open sync error (VALID-5, capability sync_error_retry)
+ERROR_KINDS = ("retry", "dismiss")
+DEVICE_KINDS = DEVICE_EDIT_KINDS + ("read", "sync_start", "sync_end", "restart") + ERROR_KINDS
 SERVER_KINDS = (
     "assign_role",
     "remove_role",
@@ -289,10 +294,16 @@ class Result(TypedDict):
 
 
 class SyncError(TypedDict):
+    """A change rejected at sync, open until the user retries or dismisses it (VALID-2)."""
+
     table: str
     row: str
     op: EditKind
     reason: Reason
+    #: the change's values (an update's changed columns; a delete's: none)
+    values: Values
+    #: the change's operation id: it names the error (VALID-5)
+    op_id: str
 
 
 class DeviceObservation(TypedDict):
@@ -302,7 +313,7 @@ class DeviceObservation(TypedDict):
     metadata_tables: list[str]
     pending: int
     in_cycle: bool
-    #: errors of the last completed cycle, in upload order.
+    #: the open sync errors, in the order they were recorded (VALID-2).
     errors: list[SyncError]
 
 

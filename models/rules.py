@@ -36,9 +36,10 @@ RULES: dict[str, str] = {
     "STALE-3": "No-longer-readable rows stay until the next sync",
     "STALE-4": "Privilege changes reach the device at the next sync",
     "VALID-1": "Uploaded changes are validated when applied; rejected ones change nothing",
-    "VALID-2": "Exactly one error per rejected change",
+    "VALID-2": "One open sync error per rejected change, until retried or dismissed",
     "VALID-3": "Rejection reasons and their order",
     "VALID-4": "After the cycle the device shows the server's truth",
+    "VALID-5": "Sync errors can be retried or dismissed",
     "SYNC-1": "Durable ordered outbox; pending count",
     "SYNC-2": "Ordered upload, each change on the state left by the previous",
     "SYNC-3": "Edits during a cycle belong to the next one",
@@ -79,6 +80,7 @@ CAPABILITY_RULES: dict[str, tuple[str, ...]] = {
     "offline_operations": ("PROFILE-6",),
     "profile_membership": ("PROFILE-8",),
     "related_rows": ("PROFILE-7",),
+    "sync_error_retry": ("VALID-5",),
 }
 ALL_CAPABILITIES = frozenset(CAPABILITY_RULES)
 
@@ -97,6 +99,7 @@ CAPABILITY_KINDS: dict[str, tuple[str, ...]] = {
         "unshare_team",
     ),
     "profile_membership": ("grant_profile", "revoke_profile"),
+    "sync_error_retry": ("retry", "dismiss"),
 }
 
 

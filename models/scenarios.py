@@ -276,6 +276,8 @@ SCENARIOS: list[Scenario] = [
                             "row": "acc-east",
                             "op": "update",
                             "reason": "privilege",
+                            "values": {"revenue": 999},
+                            "op_id": "op-1",
                         }
                     ]
                 ),
@@ -475,6 +477,8 @@ SCENARIOS: list[Scenario] = [
                             "row": "acc-east",
                             "op": "update",
                             "reason": "privilege",
+                            "values": {"revenue": 2},
+                            "op_id": "op-1",
                         }
                     ]
                     and not _shows(s, "alice-phone", "account", "acc-east")
@@ -607,6 +611,8 @@ SCENARIOS: list[Scenario] = [
                             "row": "acc-east",
                             "op": "update",
                             "reason": "privilege",
+                            "values": {"primarycontact": "con-dan"},
+                            "op_id": "op-1",
                         }
                     ]
                     and s["observation"]["server"]["acc-east"]["values"]["primarycontact"] is None
@@ -760,6 +766,78 @@ SCENARIOS: list[Scenario] = [
         ],  # fmt: skip
     ),
 ]
+
+SCENARIOS.append(
+    Scenario(
+        name="a-sync-error-stays-open-until-retried",
+        rules=("VALID-2", "VALID-4", "VALID-5"),
+        source=(
+            "Mobile offline limitations (power-apps/mobile/offline-limitations): changes "
+            "rejected at sync are reverted on the device and recorded as sync errors (error "
+            "type, action, the change's data, error code) that the user can see and retry."
+        ),
+        world=sample_world(),
+        operations=[
+            _REVOKE_WRITE,
+            {
+                "kind": "update",
+                "device": "bob-phone",
+                "table": "account",
+                "row": "acc-east",
+                "values": {"revenue": 999},
+                "op_id": "op-1",
+            },
+            _START,
+            _END,
+            _START,
+            _END,
+            {**_REVOKE_WRITE, "depth": "user"},
+            {"kind": "retry", "device": "bob-phone", "error": "op-1", "op_id": "op-2"},
+            _START,
+            _END,
+            {"kind": "dismiss", "device": "bob-phone", "error": "op-1"},
+        ],  # fmt: skip
+        expectations=[
+            (
+                3,
+                "the rejected update is a sync error with its values and operation id",
+                lambda s: (
+                    _device(s, "bob-phone")["errors"]
+                    == [
+                        {
+                            "table": "account",
+                            "row": "acc-east",
+                            "op": "update",
+                            "reason": "privilege",
+                            "values": {"revenue": 999},
+                            "op_id": "op-1",
+                        }
+                    ]
+                ),
+            ),  # fmt: skip
+            (
+                5,
+                "the next cycle leaves it open, once",
+                lambda s: len(_device(s, "bob-phone")["errors"]) == 1,  # type: ignore[arg-type]
+            ),
+            (
+                7,
+                "write regained, the user retries it: queued under a new id, the error closed",
+                lambda s: (
+                    _accepted(s)
+                    and _device(s, "bob-phone")["errors"] == []
+                    and _device(s, "bob-phone")["pending"] == 1
+                ),
+            ),
+            (
+                9,
+                "the next cycle applies it",
+                lambda s: s["observation"]["server"]["acc-east"]["values"]["revenue"] == 999,
+            ),
+            (10, "an error no longer open cannot be dismissed", lambda s: _refused(s, "not_found")),
+        ],
+    )
+)
 
 
 def _accepted(step: Step) -> bool:

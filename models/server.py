@@ -67,6 +67,8 @@ class Change:
     base: int | None
     #: for a create, the owner it names (SEC-9); None: the creator
     owner: str | None = None
+    #: for a retried change, the operation id of the failed change it retries (VALID-5)
+    retry_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +216,14 @@ class Server:
         self.trace.add("VALID-1")
         if reason is not None:
             self.trace.add("VALID-3")
-            return {"table": change.table, "row": change.row, "op": change.kind, "reason": reason}
+            return {
+                "table": change.table,
+                "row": change.row,
+                "op": change.kind,
+                "reason": reason,
+                "values": dict(change.values),
+                "op_id": change.op_id,
+            }
         if change.kind == "create":
             owner = user if change.owner is None else change.owner
             self.rows[change.row] = Row(change.table, owner, dict(change.values), [])

@@ -4,7 +4,7 @@ faults that break a cycle step."""
 from __future__ import annotations
 
 from models.device import Device
-from models.records import END_FAULTS, START_FAULTS, Result, SyncError
+from models.records import END_FAULTS, START_FAULTS, Result
 from models.server import ACCEPTED, Server, refused
 
 
@@ -51,10 +51,11 @@ def failed_start(device: Device, server: Server, fault: str) -> Result:
 
 def end_cycle(device: Device, server: Server, fault: str | None = None) -> Result:
     """SYNC-3 / VALID-2 / VALID-4 / STALE-4: ending a cycle acknowledges the batch, records
-    one error per rejected change, and downloads the server's truth and the current privilege
-    snapshot; edits queued during the cycle stay pending on top of it. A device not in a cycle
-    refuses with ``idle``; an unknown fault is ``invalid``. With a fault the end fails: see
-    ``failed_end``. A cycle that a server restart fell into ends as usual (FAULT-5)."""
+    one open error per rejected change (after the errors still open), and downloads the
+    server's truth and the current privilege snapshot; edits queued during the cycle stay
+    pending on top of it. A device not in a cycle refuses with ``idle``; an unknown fault is
+    ``invalid``. With a fault the end fails: see ``failed_end``. A cycle that a server
+    restart fell into ends as usual (FAULT-5)."""
     device.trace.add("SYNC-3")
     if fault is not None and fault not in END_FAULTS:
         return refused("invalid")
@@ -64,15 +65,12 @@ def end_cycle(device: Device, server: Server, fault: str | None = None) -> Resul
         return failed_end(device, server, fault)
     if server.restarts != device.restarts_seen:
         device.trace.add("FAULT-5")
-    errors: list[SyncError] = []
     for change in device.in_flight:
         # the acknowledgement: the server answers by operation id with the recorded outcome
         outcome = server.upload(device.id, device.user, change)
         if outcome is not None:
-            errors.append(outcome)
-    device.errors = errors
-    if errors:
-        device.trace.update(("VALID-2", "VALID-4"))
+            device.record_error(change, outcome)
+            device.trace.update(("VALID-2", "VALID-4"))
     device.in_flight = None
     device.install(server.download(device.user))
     device.trace.add("STALE-4")

@@ -8,6 +8,7 @@ from models.device import Device
 from models.records import (
     DEVICE_EDIT_KINDS,
     DEVICE_KINDS,
+    ERROR_KINDS,
     SERVER_KINDS,
     SYSTEM_KINDS,
     DeviceObservation,
@@ -90,6 +91,8 @@ class ModelSystem:
             return end_cycle(device, self.server, op.get("fault"))
         if kind == "restart":
             return restart(device)
+        if kind in ERROR_KINDS:
+            return device.error_action(op)
         live = self._live_decision(device, op) if kind in DEVICE_EDIT_KINDS else None
         result = device.local(op)
         decided_by_privileges = result["status"] == "accepted" or result.get("reason") == (

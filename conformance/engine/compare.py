@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.reporting.counterexample import MISSING, Mismatch
-from models.records import DEVICE_EDIT_KINDS, SERVER_KINDS
+from models.records import DEVICE_EDIT_KINDS, ERROR_KINDS, SERVER_KINDS
 
 _EDIT = DEVICE_EDIT_KINDS
 _LOCAL = (*DEVICE_EDIT_KINDS, "read")
 #: the rule a local refusal's reason of the offline profile points to first
 _LOCAL_REASON_RULES = {"not_offline": "PROFILE-2", "not_supported_offline": "PROFILE-6"}
+#: a retry or dismiss of an open sync error (VALID-5)
+_ERROR_ACTIONS = ERROR_KINDS
 _EVENTS = SERVER_KINDS
 #: the rule a fault's difference concerns first, by (step, fault)
 _FAULT_RULES = {
@@ -80,6 +82,9 @@ def _candidates(
     if ":" in kind or kind == "server_restart":  # whatever differs, the fault's rule first
         step, _, fault = kind.partition(":")
         return _FAULT_RULES.get((step, fault), ["FAULT-5"]), ["SYNC-8", "SYNC-5", "SYNC-1"]
+    if kind in _ERROR_ACTIONS and where in ("result", "errors", "pending", "rows"):
+        # what a retry or dismiss answers and leaves: VALID-5 (a retry shows at once, SYNC-6)
+        return ["VALID-5"], ["SYNC-7", "SYNC-1", "SYNC-6"]
     # a device without Read on the offline profile (PROFILE-8) has no tables, views or rows,
     # and refuses every local operation: whatever differs there, that rule first
     membership = "PROFILE-8" in exercised and (
@@ -137,6 +142,8 @@ def _candidates(
                 "SYNC-2",
                 "SYNC-5",
             ]
+        if kind == "restart":  # the open errors are kept (SYNC-8)
+            return ["SYNC-8", "VALID-2"], []
         return ["VALID-2"], []
     if where == "rows":
         if kind in _EVENTS:  # a server-side event changed what the device shows: which way?

@@ -211,7 +211,8 @@ class Driver:
         if fault is not None:
             return fault
         if kind in ("sync_end", "setup") and len(parts) >= 5 and parts[2] == "rows":
-            return explain_row(self.model, device, parts[4])
+            batch = self.batch if kind == "sync_end" else None
+            return explain_row(self.model, device, parts[4], batch)
         if kind == "sync_end" and len(parts) >= 3 and parts[2] == "pending":
             during = bool(self.model.devices[device].outbox)  # edits made during the cycle
             return ["SYNC-3", "SYNC-1"] if during else ["SYNC-1"]

@@ -193,12 +193,16 @@ def change_rules(system: ModelSystem, user: str, change: Change) -> list[str]:
     return rules
 
 
-def explain_row(system: ModelSystem, device: str, row: str) -> list[str]:
-    """Why a row should (or should not) be on a device after a download, as rule IDs."""
+def explain_row(
+    system: ModelSystem, device: str, row: str, batch: list[Change] | None = None
+) -> list[str]:
+    """Why a row should (or should not) be on a device after a download, as rule IDs
+    (``batch``: the cycle's batch, whose rejected changes are reverted: VALID-4)."""
     dev = system.devices[device]
     if not dev.snapshot.offline:  # no tables at all: no Read on the offline profile
         return ["PROFILE-8"]
-    if any(e["row"] == row for e in dev.errors):
+    now = {ch.op_id for ch in batch} if batch is not None else None
+    if any(e["row"] == row and (now is None or e["op_id"] in now) for e in dev.errors):
         return ["VALID-4"]
     if any(ch.row == row for ch in dev.pending()):
         return ["SYNC-3", "SYNC-6"]
@@ -240,8 +244,11 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
         # applied although the user lost Read on the offline profile: it is not a privilege
         # on rows, what was queued before still goes up (PROFILE-8's Decision)
         return ["PROFILE-8", "VALID-1", "VALID-3"]
-    # the model applied every change: a write or delete without Read (rare, so first when it
-    # happened), exactly-once, conflict resolution and order matter
+    # the model applied every change: a retried change (uploaded under its old operation id,
+    # the server answers with the first outcome: VALID-5), a write or delete without Read
+    # (rare, so first when it happened), exactly-once, conflict resolution and order matter
+    if any(ch.retry_of is not None for ch in changes):
+        return ["VALID-5", "SYNC-5", "VALID-1"]
     edits = [ch for ch in changes if ch.kind != "create"]
     if "SEC-12" in system.last_rules and edits:
         # an update or delete applied for a user who may write (delete) it but not read it
@@ -287,22 +294,53 @@ def _privilege_rejection(system: ModelSystem, user: str, change: Change) -> list
 def explain_errors(
     system: ModelSystem, device: str, expected: Any, actual: Any, batch: list[Change]
 ) -> list[str]:
-    """Why a cycle's errors (VALID-2) differ: a wrong row or reason, a missing rejection, or a
-    rejection the model did not make. ``batch`` is the model's batch for the cycle."""
+    """Why the open errors (VALID-2) differ after a cycle: errors of earlier cycles dropped,
+    left over or duplicated (VALID-2; an error named by the operation id a retry should have
+    replaced, VALID-5), or, among the batch's, a wrong row or reason, a missing rejection, or
+    a rejection the model did not make. ``batch`` is the model's batch for the cycle."""
     if not isinstance(expected, list) or not isinstance(actual, list):
         return ["VALID-2"]
+    acts = [a for a in actual if isinstance(a, dict)]
+    act_ids = [a.get("op_id") for a in acts]
+    if len(set(map(repr, act_ids))) < len(act_ids):  # one operation id recorded twice
+        return ["VALID-2", "SYNC-5", "FAULT-2"]
+    now = {ch.op_id for ch in batch}
+    retried = {ch.retry_of for ch in batch if ch.retry_of is not None}
+    earlier_exp = [e for e in expected if e["op_id"] not in now]
+    earlier_act = [a for a in acts if a.get("op_id") not in now]
+    if earlier_exp != earlier_act:
+        if any(a.get("op_id") in retried for a in earlier_act):
+            return ["VALID-5", "SYNC-5", "VALID-2"]  # a retry uploaded under its old id
+        return ["VALID-2"]  # an earlier error dropped, left over, or named by a stranger id
+    return _explain_batch_errors(
+        system,
+        device,
+        [e for e in expected if e["op_id"] in now],
+        [a for a in acts if a.get("op_id") in now],
+        batch,
+    )
+
+
+def _explain_batch_errors(
+    system: ModelSystem,
+    device: str,
+    expected: list[Any],
+    actual: list[dict[str, Any]],
+    batch: list[Change],
+) -> list[str]:
+    """Why the errors a cycle recorded for its batch differ."""
     exp = [_key(e) for e in expected]
-    act = [_key(e) for e in actual if isinstance(e, dict)]
+    act = [_key(e) for e in actual]
     if exp != act and sorted(exp, key=repr) == sorted(act, key=repr):
         return ["SYNC-2", "VALID-2"]  # the same rejections in another order: out of order
     if len(exp) == len(act) and sorted(k[::2] for k in exp) == sorted(k[::2] for k in act):
-        return ["VALID-2"]  # same kinds of changes rejected, some for another row
+        return ["VALID-2"]  # same kinds rejected: some for another row, or other values
     for e in expected:
-        twin = [a for a in actual if isinstance(a, dict) and _key(a) == _key(e)]
+        twin = [a for a in actual if _key(a) == _key(e)]
         if twin and twin[0].get("reason") != e["reason"]:
             return ["VALID-3", "VALID-2"]
     missing = [e for e in expected if _key(e) not in act]
-    extra = [a for a in actual if isinstance(a, dict) and _key(a) not in exp]
+    extra = [a for a in actual if _key(a) not in exp]
     if missing:  # the model rejected a change the implementation accepted
         e = missing[0]
         reason = e["reason"]

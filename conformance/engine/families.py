@@ -28,6 +28,14 @@ FAULT_CAPABILITY = {
 }
 
 
+#: what the user does with an open sync error (VALID-5), and an event that gives back the
+#: privilege an open error lacked (a ``set_depth`` to organization depth), so that a retry
+#: is applied as often as it fails again: only for an implementation declaring
+#: ``sync_error_retry``
+ERROR_ACTIONS = ("retry", "dismiss")
+REGAIN = "regain"
+
+
 def faults_for(kind: str, capabilities: frozenset[str]) -> tuple[str, ...]:
     """The faults a faulty cycle step of ``kind`` may carry against these capabilities."""
     every = START_FAULTS if kind == FAULTY_START else END_FAULTS
@@ -37,11 +45,13 @@ def faults_for(kind: str, capabilities: frozenset[str]) -> tuple[str, ...]:
 def kinds_for(kinds: tuple[str, ...], capabilities: frozenset[str]) -> tuple[str, ...]:
     """A family's kinds without those the implementation cannot take: the operations of a
     capability it lacks (``models.rules.CAPABILITY_KINDS``: restarts, team and position
-    events, server restarts) and the faulty cycle steps none of whose faults it declares."""
+    events, server restarts, retries) and the faulty cycle steps none of whose faults it
+    declares."""
     return tuple(
         k
         for k in kinds_within(kinds, capabilities)
-        if k not in (FAULTY_START, FAULTY_END) or faults_for(k, capabilities)
+        if (k not in (FAULTY_START, FAULTY_END) or faults_for(k, capabilities))
+        and (k != REGAIN or "sync_error_retry" in capabilities)
     )
 
 
@@ -194,6 +204,24 @@ FAMILIES += (
         + (FAULTY_START,) * 3
         + (FAULTY_END,) * 3
         + ("server_restart", "restart", "server_update", "set_depth"),
+    ),
+)
+
+FAMILIES += (
+    Family(
+        "sync_errors",
+        "sync errors kept open, retried and dismissed",
+        ("VALID",),
+        EDITS * 3
+        + (SYNC,) * 3
+        + CYCLE
+        + PRIVILEGE_EVENTS
+        + DATA_EVENTS
+        + ("restart",)
+        # open errors retried (after the privilege came back, or not) and dismissed; for an
+        # implementation without sync_error_retry, errors kept open across cycles alone
+        + ERROR_ACTIONS * 3
+        + ("retry", "retry", REGAIN, REGAIN),
     ),
 )
 

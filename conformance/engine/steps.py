@@ -12,7 +12,14 @@ import copy
 from typing import TypeVar
 
 from conformance.engine.driver import Driver
-from conformance.engine.families import FAULTY_END, FAULTY_START, SYNC, faults_for
+from conformance.engine.families import (
+    ERROR_ACTIONS,
+    FAULTY_END,
+    FAULTY_START,
+    REGAIN,
+    SYNC,
+    faults_for,
+)
 from conformance.engine.strategies import (
     TABLE_BY_NAME,
     TABLE_NAMES,
@@ -46,6 +53,8 @@ AIM_WEIGHT = 6
 AIM_TRIES = 3
 #: a family kind with this suffix is an edit carrying a value outside its column's schema
 INVALID_SUFFIX = "!"
+#: the privilege each edit needs (SEC-3, SEC-12)
+NEEDED: dict[str, Privilege] = {"create": "create", "update": "write", "delete": "delete"}
 
 
 def aimed(preferred: list[T], anything: list[T]) -> list[T]:
@@ -89,6 +98,8 @@ class Steps:
                 {"kind": "sync_start", "device": device},
                 {"kind": "sync_end", "device": device},
             ]
+        if kind in (*ERROR_ACTIONS, REGAIN):
+            return self.about_errors(draw, kind, device)
         if kind in SERVER_KINDS:
             return self.event_and_cycle(draw, kind)
         return [self.draw_operation(draw, kind, device)]
@@ -114,6 +125,71 @@ class Steps:
         if self.model.devices[device].in_flight is None:
             cycle.insert(0, {"kind": "sync_start", "device": device})
         return [op, *cycle]
+
+    def about_errors(self, draw: Source, kind: str, device: str) -> list[Operation]:
+        """A retry or dismiss of an open error (VALID-5), or the privilege an open error
+        lacked given back and the error retried (``regain``). While no device has such an
+        error, three times in four what makes one instead (``make_error``)."""
+        regain = kind == REGAIN
+        device = self.with_errors(device, privilege=regain)
+        errors = self.model.devices[device].errors
+        if not any(not regain or e["reason"] == "privilege" for e in errors) and index(draw, 4):
+            return self.make_error(draw, device)
+        if regain and errors:
+            return self.regain_and_retry(draw, device)
+        op = self.error_action(draw, "retry" if regain else kind, device)
+        if op["kind"] == "retry" and index(draw, 2) == 0:  # and its outcome, often
+            return [op, *self.cycle(device)]
+        return [op]
+
+    def make_error(self, draw: Source, device: str) -> list[Operation]:
+        """What makes an open error: an edit (unless the device has one queued), the
+        privilege it needs taken away (``revoke_for``) and a cycle: it is rejected."""
+        dev = self.model.devices[device]
+        ops: list[Operation] = []
+        kind: str
+        if dev.outbox:
+            change = pick(draw, dev.outbox)
+            kind, table = change.kind, change.table
+        else:
+            edit = self._device_op(draw, pick(draw, ["create", "update", "delete"]), device)
+            ops.append(edit)
+            kind, table = edit["kind"], edit.get("table", "")
+        revoke = self.revoke_for(draw, device, kind, table)
+        if revoke is None:
+            return ops or [self._device_op(draw, "update", device)]
+        return [*ops, revoke, *self.cycle(device)]
+
+    def cycle(self, device: str) -> list[Operation]:
+        """A whole cycle on ``device`` (none when a cycle is under way there)."""
+        if self.model.devices[device].in_flight is not None:
+            return []
+        return [{"kind": "sync_start", "device": device}, {"kind": "sync_end", "device": device}]
+
+    def regain_and_retry(self, draw: Source, device: str) -> list[Operation]:
+        """The privilege an open error of ``device`` lacked given back: its operation's
+        privilege at organization depth in a role of the device's user; a cycle that brings
+        it to the device, then the error retried and the cycle that applies it (VALID-5)."""
+        dev = self.model.devices[device]
+        lacking = [e for e in dev.errors if e["reason"] == "privilege"]
+        roles = sorted(self.model.server.directory.user_roles.get(dev.user, ()))
+        if not lacking or not roles:
+            return [self.error_action(draw, "retry", device)]
+        error = pick(draw, lacking)
+        grant: Operation = {
+            "kind": "set_depth",
+            "role": pick(draw, roles),
+            "table": error["table"],
+            "privilege": NEEDED[error["op"]],
+            "depth": "organization",
+        }
+        retry: Operation = {
+            "kind": "retry",
+            "device": device,
+            "error": error["op_id"],
+            "op_id": self.fresh("op"),
+        }
+        return [grant, *self.cycle(device), retry, *self.cycle(device)]
 
     def draw_operation(self, draw: Source, kind: str, device: str) -> Operation:
         if kind in (FAULTY_START, FAULTY_END):  # a cycle step that a fault breaks
@@ -192,6 +268,55 @@ class Steps:
             self.aim_lookups(draw, device, op)
         op["op_id"] = self.fresh("op")
         return op
+
+    def with_errors(self, device: str, privilege: bool = False) -> str:
+        """The first device, from ``device`` on, with an open sync error (with ``privilege``,
+        one for ``privilege``), or ``device`` when none has one."""
+        devices = sorted(self.model.devices)
+        start = devices.index(device)
+        return next(
+            (
+                d
+                for d in devices[start:] + devices[:start]
+                if any(
+                    not privilege or e["reason"] == "privilege"
+                    for e in self.model.devices[d].errors
+                )
+            ),
+            device,
+        )
+
+    def error_action(self, draw: Source, kind: str, device: str) -> Operation:
+        """A retry or dismiss (VALID-5) of an open error of ``device``, now and then of one
+        that is not open (``not_found``); one retry in ten reuses the failed change's
+        operation id (``invalid``)."""
+        open_ids = [e["op_id"] for e in self.model.devices[device].errors]
+        named = pick(draw, aimed(open_ids, ["op-ghost"]))
+        op: Operation = {"kind": kind, "device": device, "error": named}
+        if kind == "retry":
+            op["op_id"] = named if index(draw, 10) == 0 else self.fresh("op")
+        return op
+
+    def revoke_for(self, draw: Source, device: str, kind: str, table: str) -> Operation | None:
+        """The privilege an edit of ``kind`` in ``table`` needs, taken from a role of the
+        device's user that grants it; None when no role of theirs grants it."""
+        dev = self.model.devices[device]
+        privilege = NEEDED[kind]
+        d = self.model.server.directory
+        granting = [
+            r
+            for r in sorted(d.user_roles.get(dev.user, ()))
+            if d.role_privileges.get(r, {}).get((table, privilege), "none") != "none"
+        ]
+        if not granting:
+            return None
+        return {
+            "kind": "set_depth",
+            "role": pick(draw, granting),
+            "table": table,
+            "privilege": privilege,
+            "depth": "none",
+        }
 
     def owner(self, draw: Source, device: str) -> str | None:
         """The owner a create names (SEC-9): mostly none (the creator), often an owner team

@@ -27,7 +27,17 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 #: operations that happen on a device's lane (the rest happen on the server's)
-_DEVICE_KINDS = ("create", "update", "delete", "read", "sync_start", "sync_end", "restart")
+_DEVICE_KINDS = (
+    "create",
+    "update",
+    "delete",
+    "read",
+    "sync_start",
+    "sync_end",
+    "restart",
+    "retry",
+    "dismiss",
+)
 
 
 def _bar(count: int, most: int) -> int:

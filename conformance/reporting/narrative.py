@@ -61,10 +61,14 @@ GLOSS: dict[str, str] = {
     "STALE-3": "a row that stops being readable stays until the next completed sync",
     "STALE-4": "the next completed sync replaces the cache and the privilege snapshot",
     "VALID-1": "an uploaded change is validated when applied; a rejected one changes nothing",
-    "VALID-2": "each rejected change gives exactly one error, in upload order",
+    "VALID-2": "each rejected change is recorded once as an open sync error, with its values "
+    "and operation id, after the errors still open; it stays until retried or dismissed",
     "VALID-3": "a rejection's reason comes from the first failing check: not_found, invalid, "
     "privilege, conflict",
     "VALID-4": "after the sync the device shows the server's truth for rejected changes",
+    "VALID-5": "retrying an open sync error queues its change again under a new operation id "
+    "and closes it, dismissing closes it; an error not open is not_found, a retry without a "
+    "fresh operation id invalid",
     "SYNC-1": "every accepted edit waits in the outbox, in order, until a completed sync "
     "acknowledges it",
     "SYNC-2": "a batch is applied in order, each change on the state the previous one left",
@@ -128,10 +132,12 @@ def operation(op: Operation) -> str:
     parts.append(kind)
     named: dict[str, Any] = dict(op)
     keys = ("table", "row", "user", "team", "role", "privilege", "depth", "business_unit")
-    for key in (*keys, "position", "parent", "fault"):
+    for key in (*keys, "position", "parent", "fault", "error"):
         if key in named:
             if key == "fault":
                 parts.append(f"[fault: {named[key]}]")
+            elif key == "error":
+                parts.append(f"error {named[key]}")
             elif key in ("table", "row"):
                 parts.append(str(named[key]))
             else:
@@ -164,12 +170,18 @@ def _errors(errs: Any) -> str:
         return value(errs)
     if not errs:
         return "no errors"
-    return "; ".join(
-        f"{e.get('op')} {e.get('table')} {e.get('row')}: {e.get('reason')}"
-        if isinstance(e, dict)
-        else value(e)
-        for e in errs
-    )
+    return "; ".join(_error(e) if isinstance(e, dict) else value(e) for e in errs)
+
+
+def _error(e: dict[str, Any]) -> str:
+    """One sync error: ``update account a1 {revenue: 0}: privilege (op3)``."""
+    text = f"{e.get('op')} {e.get('table')} {e.get('row')}"
+    if isinstance(e.get("values"), dict) and e["values"]:
+        text += " " + values(e["values"])
+    text += f": {e.get('reason')}"
+    if "op_id" in e:
+        text += f" ({e['op_id']})"
+    return text
 
 
 # --- the sentence ---------------------------------------------------------------------------

@@ -48,9 +48,9 @@ def _in_flight(device: Device) -> list[Json]:
 
 
 def _rejected(device: Device, batch: list[Json], kind: str) -> list[Json]:
-    """The changes of ``kind`` in ``batch`` that the last cycle's errors name."""
-    failed = {(e["row"], e["op"]) for e in device.store.get("errors", [])}
-    return [ch for ch in batch if ch["kind"] == kind and (ch["row"], kind) in failed]
+    """The changes of ``kind`` in ``batch`` that the open errors name (by operation id)."""
+    failed = {e["op_id"] for e in device.store.get("errors", [])}
+    return [ch for ch in batch if ch["kind"] == kind and ch["op_id"] in failed]
 
 
 class RejectedCreateKept(Device):
@@ -186,7 +186,7 @@ class DownloadStoredInTwoSteps(Device):
             self.abandon_cycle()
             return {"status": "refused", "reason": "network"}
         self.store.db.execute("BEGIN")  # bug: the rows and the acknowledgement are committed
-        self.store.put("errors", [o for o in outcomes if o is not None])
+        self.record_errors(self.store.pending(in_flight_only=True), outcomes)
         self.store.acknowledge()
         self.store.put("in_cycle", False)
         self.store.replace_cache(download["rows"])
@@ -210,3 +210,31 @@ class DeleteAllowedOnCreateOnlyTables(Device):
         if kind == "delete" and allowed is not None and "create" in allowed:
             return True
         return super().works_offline(meta, table, kind)
+
+
+class ErrorsReplacedEachCycle(Device):
+    def record_errors(self, batch: list[Json], outcomes: list[Json | None]) -> None:
+        self.store.put("errors", [])  # bug: a cycle's errors replace those still open
+        self.store.put("failed", {})
+        super().record_errors(batch, outcomes)
+
+
+class RetryReusesOperationId(Device):
+    def retry(self, op: Json) -> Json:
+        failed = self.store.get("failed", {})
+        if op.get("op_id") and op.get("error") in failed and op["op_id"] != op["error"]:
+            op = {**op, "op_id": op["error"]}  # bug: queued again under the old op id
+            result = self._close_error(op, retry=False)
+            if result["status"] == "accepted":
+                self.store.enqueue(failed[op["error"]])
+            return result
+        return super().retry(op)
+
+
+class DismissClearsAll(Device):
+    def dismiss(self, op: Json) -> Json:
+        result = super().dismiss(op)
+        if result["status"] == "accepted":
+            self.store.put("errors", [])  # bug: one dismiss closes every open error
+            self.store.put("failed", {})
+        return result

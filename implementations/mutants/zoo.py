@@ -212,6 +212,12 @@ MUTANTS: tuple[Mutant, ...] = (
         _service(srv.ErrorNamesLastRow),
     ),
     Mutant(
+        "VALID-2.errors-replaced-each-cycle",
+        "a completed cycle's errors replace the errors still open (the old behaviour)",
+        "sync_errors",
+        _device(dev.ErrorsReplacedEachCycle),
+    ),
+    Mutant(
         "VALID-3.delete-of-missing-row-succeeds",
         "deleting a row that no longer exists is reported as success",
         "validation",
@@ -228,6 +234,19 @@ MUTANTS: tuple[Mutant, ...] = (
         "a rejected update is not rolled back on the device",
         "conflicts",
         _device(dev.RejectedUpdateKept),
+    ),
+    Mutant(
+        "VALID-5.retry-reuses-op-id",
+        "a retry queues the change again under its old operation id: the server answers with "
+        "the first outcome",
+        "sync_errors",
+        _device(dev.RetryReusesOperationId),
+    ),
+    Mutant(
+        "VALID-5.dismiss-clears-all",
+        "dismissing one sync error closes every open error",
+        "sync_errors",
+        _device(dev.DismissClearsAll),
     ),
     Mutant(
         "SYNC-1.pending-count-without-batch",

@@ -39,6 +39,7 @@ CAPABILITIES = frozenset(
         "offline_operations",
         "profile_membership",
         "related_rows",
+        "sync_error_retry",
     }
 )
 SERVER_KINDS = frozenset(
@@ -67,7 +68,7 @@ SERVER_KINDS = frozenset(
     }
 )
 DEVICE_KINDS = frozenset(
-    {"create", "update", "delete", "read", "sync_start", "sync_end", "restart"}
+    {"create", "update", "delete", "read", "sync_start", "sync_end", "restart", "retry", "dismiss"}
 )
 Json = dict[str, Any]
 
@@ -161,6 +162,10 @@ class SampleAdapter:
             return device.sync_end()
         if kind == "restart":
             return self._restart(device).restart()
+        if kind == "retry":
+            return device.retry(op)
+        if kind == "dismiss":
+            return device.dismiss(op)
         return device.local(op)
 
     def _faulty_step(self, device: Device, kind: str, fault: str) -> Any:

@@ -103,3 +103,17 @@ def test_dropping_a_table_others_are_related_through_leaves_a_valid_world() -> N
     assert smaller is not None
     assert "account" not in smaller[0]["profile"]
     assert all("account" not in t["lookups"].values() for t in smaller[0]["tables"])
+
+
+def test_a_retry_counterexample_is_reduced_with_simple_values_and_still_fails() -> None:
+    mutant = MUTANT_BY_NAME["VALID-5.retry-reuses-op-id"]
+    with pytest.raises(ConformanceFailure) as caught:
+        run_family(FAMILY_BY_NAME[mutant.family], mutant.factory, CAPABILITIES, "ci", 2026)
+    mismatch = caught.value.mismatch
+    kinds = [op["kind"] for op in mismatch.operations]
+    assert "retry" in kinds and mismatch.rules[0] == "VALID-5"
+    # the retried change's values are those of the edit it retries: made the simplest
+    assert all_values_simple(mismatch.world, mismatch.operations)
+    again = replay(mismatch.world, mismatch.operations, mutant.factory)
+    assert again is not None and again.rules[0] == "VALID-5"
+    assert replay(mismatch.world, mismatch.operations, ModelAdapter) is None

@@ -36,6 +36,8 @@ OPERATIONS: list[Operation] = [
     {"kind": "sync_start", "device": "bob-phone"},
     {"kind": "sync_end", "device": "bob-phone"},
     {"kind": "restart", "device": "bob-phone"},
+    {"kind": "retry", "device": "bob-phone", "error": "op-1", "op_id": "op-9"},
+    {"kind": "dismiss", "device": "bob-phone", "error": "op-1"},
     {"kind": "assign_role", "user": "bob", "role": "manager"},
     {"kind": "remove_role", "user": "bob", "role": "manager"},
     {"kind": "set_depth", "role": "salesperson", "table": "account", "privilege": "write",
@@ -76,7 +78,16 @@ def device_observation(**changes: Any) -> dict[str, Any]:
         "metadata_tables": ["task"],
         "pending": 0,
         "in_cycle": False,
-        "errors": [{"table": "task", "row": "t2", "op": "update", "reason": "conflict"}],
+        "errors": [
+            {
+                "table": "task",
+                "row": "t2",
+                "op": "update",
+                "reason": "conflict",
+                "values": {"done": True},
+                "op_id": "op-2",
+            }
+        ],
     }
     observed.update(changes)
     return observed
@@ -273,10 +284,18 @@ def test_observation_with_a_bad_pending_count_names_the_field() -> None:
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"errors": [{"table": "task", "row": "t2", "op": "upsert", "reason": "conflict"}]},
+        ({"errors": [{"table": "task", "row": "t2", "op": "upsert", "reason": "conflict",
+                      "values": {}, "op_id": "op-2"}]},
          "/devices/d0/errors/0/op"),
-        ({"errors": [{"table": "task", "row": "t2", "op": "update", "reason": "busy"}]},
+        ({"errors": [{"table": "task", "row": "t2", "op": "update", "reason": "busy",
+                      "values": {}, "op_id": "op-2"}]},
          "/devices/d0/errors/0/reason"),
+        ({"errors": [{"table": "task", "row": "t2", "op": "update", "reason": "conflict",
+                      "values": {}}]},
+         "'op_id' is a required property"),
+        ({"errors": [{"table": "task", "row": "t2", "op": "update", "reason": "conflict",
+                      "values": [], "op_id": "op-2"}]},
+         "/devices/d0/errors/0/values"),
         ({"in_cycle": "no"}, "/devices/d0/in_cycle"),
         ({"views": [1]}, "/devices/d0/views/0"),
         ({"rows": {"task": {"t1": []}}}, "/devices/d0/rows/task/t1"),
@@ -305,7 +324,8 @@ def test_missing_device_observation_field_is_rejected() -> None:
      ("read", "table"), ("set_depth", "depth"), ("share", "rights"), ("set_manager", "manager"),
      ("server_create", "owner"), ("set_position", "position"), ("move_position", "parent"),
      ("add_member", "team"), ("assign_team_role", "role"), ("share_team", "rights"),
-     ("unshare_team", "team"), ("grant_profile", "user"), ("revoke_profile", "user")],
+     ("unshare_team", "team"), ("grant_profile", "user"), ("revoke_profile", "user"),
+     ("retry", "op_id"), ("retry", "error"), ("dismiss", "error")],
 )  # fmt: skip
 def test_operation_without_a_required_field_is_rejected(kind: str, missing: str) -> None:
     op = dict(next(o for o in OPERATIONS if o["kind"] == kind))

@@ -317,8 +317,30 @@ def shown_ids(s: ModelSystem, device: str, table: str) -> list[str]:
     return sorted(shown(s, device, table))
 
 
+def open_errors(s: ModelSystem, device: str) -> list[Op]:
+    """A device's open sync errors, whole (VALID-2)."""
+    return s.observe()["devices"][device]["errors"]  # type: ignore[return-value]
+
+
 def errors(s: ModelSystem, device: str) -> list[Op]:
-    return s.observe()["devices"][device]["errors"]
+    """A device's open sync errors by table, row, operation and reason: what most tests are
+    about (``open_errors`` gives the values and operation ids too)."""
+    keys = ("table", "row", "op", "reason")
+    return [{k: e[k] for k in keys} for e in s.observe()["devices"][device]["errors"]]
+
+
+def full_error(
+    table: str, row: str, op: str, reason: str, values: dict[str, Any], op_id: str
+) -> Op:
+    return {**error(table, row, op, reason), "values": values, "op_id": op_id}
+
+
+def retry(device: str, failed: str, op_id: str) -> Op:
+    return {"kind": "retry", "device": device, "error": failed, "op_id": op_id}
+
+
+def dismiss(device: str, failed: str) -> Op:
+    return {"kind": "dismiss", "device": device, "error": failed}
 
 
 def pending(s: ModelSystem, device: str) -> int:

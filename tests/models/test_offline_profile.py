@@ -192,3 +192,18 @@ def test_a_world_naming_an_unknown_profile_user_is_refused() -> None:
     w["profile_users"] = ["bob", "ghost"]
     with pytest.raises(InvalidWorld, match="profile users.*ghost"):
         build_world(w)
+
+
+@pytest.mark.rule("PROFILE-8", "VALID-5")
+def test_without_the_profile_a_sync_error_can_be_dismissed_but_not_retried() -> None:
+    s = system()
+    ok(s, delete(BOB, "task", "task-east", "o1"))
+    ok(s, set_depth("salesperson", "task", "delete", "none"))  # refused at sync: privilege
+    ok(s, revoke_profile("bob"))  # type: ignore[arg-type]
+    sync(s, BOB)
+    assert errors(s, BOB) == [error("task", "task-east", "delete", "privilege")]
+    retry = {"kind": "retry", "device": BOB, "error": "o1", "op_id": "o2"}
+    assert s.apply(retry) == refused("not_offline")  # type: ignore[arg-type]
+    assert pending(s, BOB) == 0
+    ok(s, {"kind": "dismiss", "device": BOB, "error": "o1"})  # type: ignore[arg-type]
+    assert errors(s, BOB) == []

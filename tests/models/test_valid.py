@@ -16,8 +16,12 @@ from tests.models.helpers import (
     delete,
     error,
     errors,
+    full_error,
     ok,
+    open_errors,
     reassign,
+    refused,
+    restart,
     server_create,
     server_delete,
     server_ids,
@@ -127,7 +131,7 @@ def test_one_error_per_rejected_change_in_upload_order() -> None:
 
 
 @pytest.mark.rule("VALID-2")
-def test_errors_are_replaced_at_the_end_of_each_completed_cycle() -> None:
+def test_errors_stay_open_across_cycles_in_the_order_they_were_recorded() -> None:
     s = system()
     ok(s, REVOKE_WRITE, update(BOB, "account", "acc-east", {"revenue": 1}, "op-1"))
     sync(s, BOB)
@@ -136,9 +140,43 @@ def test_errors_are_replaced_at_the_end_of_each_completed_cycle() -> None:
     ok(s, delete(BOB, "task", "task-east", "op-2"), server_delete("task-east"), sync_start(BOB))
     assert errors(s, BOB) == first  # kept while the next cycle is under way
     ok(s, sync_end(BOB))
-    assert errors(s, BOB) == [error("task", "task-east", "delete", "not_found")]
+    assert errors(s, BOB) == [*first, error("task", "task-east", "delete", "not_found")]
+    sync(s, BOB)  # a cycle that rejects nothing removes nothing
+    assert errors(s, BOB) == [*first, error("task", "task-east", "delete", "not_found")]
+
+
+@pytest.mark.rule("VALID-2")
+def test_an_error_names_the_changes_values_and_operation_id() -> None:
+    s = system()
+    ok(
+        s,
+        REVOKE_WRITE,
+        update(BOB, "account", "acc-east", {"revenue": 1}, "op-1"),
+        create(BOB, "account", "acc-west", account(name="Twin"), "op-2"),  # invalid: exists
+        delete(BOB, "contact", "con-east", "op-3"),
+        server_delete("con-east"),
+    )
     sync(s, BOB)
-    assert errors(s, BOB) == []
+    assert open_errors(s, BOB) == [
+        full_error("account", "acc-east", "update", "privilege", {"revenue": 1}, "op-1"),
+        full_error("account", "acc-west", "create", "invalid", account(name="Twin"), "op-2"),
+        full_error("contact", "con-east", "delete", "not_found", {}, "op-3"),
+    ]
+
+
+@pytest.mark.rule("VALID-2", "FAULT-2", "SYNC-5")
+def test_a_batch_uploaded_again_after_a_lost_answer_records_one_error() -> None:
+    s = system()
+    ok(s, REVOKE_WRITE, update(BOB, "account", "acc-east", {"revenue": 1}, "op-1"))
+    assert s.apply({**sync_start(BOB), "fault": "response_lost"}) == refused("network")
+    assert errors(s, BOB) == []  # nothing is recorded by a cycle that did not complete
+    ok(s, sync_start(BOB), restart(BOB))  # uploaded again, then abandoned
+    sync(s, BOB)  # and again: the first outcome, recorded once
+    assert open_errors(s, BOB) == [
+        full_error("account", "acc-east", "update", "privilege", {"revenue": 1}, "op-1")
+    ]
+    sync(s, BOB)
+    assert len(open_errors(s, BOB)) == 1
 
 
 @pytest.mark.rule("VALID-2")

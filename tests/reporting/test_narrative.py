@@ -23,6 +23,10 @@ def test_operations_read_as_one_line() -> None:
     assert operation(OPS[0]) == 'd0 create account n1 {name: "a", revenue: 0} (op1)'
     assert operation(OPS[1]) == "d0 sync_start"
     assert operation(OPS[2]) == "share row0 user=u1 rights=read,write"
+    retry = {"kind": "retry", "device": "d0", "error": "op1", "op_id": "op4"}
+    assert operation(retry) == "d0 retry error op1 (op4)"  # type: ignore[arg-type]
+    dismiss = {"kind": "dismiss", "device": "d0", "error": "op1"}
+    assert operation(dismiss) == "d0 dismiss error op1"  # type: ignore[arg-type]
 
 
 def test_the_sentence_says_what_happened_what_spec_expects_and_why() -> None:
@@ -45,6 +49,12 @@ def test_the_sentence_says_what_happened_what_spec_expects_and_why() -> None:
          "the server holds n1's values/name as \"b\"; SPEC expects \"a\""),
         ("/devices/d0/errors/0/reason", "not_found", "privilege",
          "d0's sync error 1 has reason \"privilege\"; SPEC expects \"not_found\""),
+        ("/devices/d0/errors", [{"table": "account", "row": "a1", "op": "update",
+                                 "reason": "privilege", "values": {"revenue": 0},
+                                 "op_id": "op3"}], [],
+         "SPEC expects: update account a1 {revenue: 0}: privilege (op3)"),
+        ("/devices/d0/errors/0/op_id", "op7", "op6",
+         "d0's sync error 1 has op_id \"op6\"; SPEC expects \"op7\""),
     ]  # fmt: skip
     for field, expected, actual, words in cases:
         told = sentence(["SYNC-8", "SYNC-1"], field, expected, actual, OPS, 1)

@@ -60,11 +60,11 @@ def test_sample_through_its_http_app_in_process_passes_five_families() -> None:
     assert_families_pass(asgi_factory, "outbox", "validation", "security", "staleness", "faults")
 
 
-@pytest.mark.rule("SYNC-8", "SYNC-5", "SYNC-6", "FAULT-4")
-def test_sample_on_device_files_passes_the_outbox_broad_and_faults_families() -> None:
+@pytest.mark.rule("SYNC-8", "SYNC-5", "SYNC-6", "FAULT-4", "VALID-2", "VALID-5")
+def test_sample_on_device_files_passes_the_outbox_broad_faults_and_sync_errors_families() -> None:
     """Restarts here close each device's SQLite file and open it again: only what was
     committed to the file survives (an app killed while storing a download too)."""
-    assert_families_pass(file_factory, "outbox", "broad", "faults")
+    assert_families_pass(file_factory, "outbox", "broad", "faults", "sync_errors")
 
 
 @pytest.mark.rule("SYNC-8")

@@ -3,7 +3,7 @@
 // - `cache`: a pull replica of the user's projection (filtered replication from the server).
 //   Its local document `_local/offsync` holds what the device knows besides rows: metadata,
 //   the privilege snapshot of its last completed sync, the journal of pending edits with
-//   their operation ids, the errors of the last completed cycle, whether a cycle is under way.
+//   their operation ids, the open sync errors (VALID-2), whether a cycle is under way.
 // - `out-N`: outboxes. An edit writes a revision into the current outbox (after copying the
 //   row there, with its revision history, from where the device last had it); `sync_start`
 //   pushes every outbox not pushed yet with PouchDB replication, so the server receives each
@@ -317,12 +317,15 @@ class Device {
     return new Set([...first].filter(([row, kind]) => kind === 'create' && !elsewhere.has(row)).map(([row]) => row));
   }
 
-  // The end acknowledges the batch (the edits of the pushed outboxes), records one error per
-  // refused edit in upload order (VALID-2), and downloads (STALE-4).
+  // The end acknowledges the batch (the edits of the pushed outboxes), records one open error
+  // per refused edit in upload order after the errors still open, once per operation id, with
+  // the edit's values and operation id (VALID-2), and downloads (STALE-4). Errors stay open:
+  // this implementation offers no retry or dismiss (it does not declare sync_error_retry).
   async syncEnd() {
     if (!this.state.in_cycle) return refused('idle');
     const pushed = new Map(this.state.outboxes.filter((o) => o.pushed).map((o) => [o.n, o]));
-    const errors = [];
+    const errors = [...this.state.errors];
+    const recorded = new Set(errors.map((e) => e.op_id));
     const journal = [];
     const gone = new Set(); // outbox/row pairs whose creation the server refused
     for (const edit of this.state.journal) {
@@ -338,7 +341,11 @@ class Device {
       const key = JSON.stringify([edit.outbox, edit.row]);
       if (gone.has(key)) reason = 'not_found';
       else if (edit.kind === 'create') gone.add(key);
-      errors.push({ table: edit.table, row: edit.row, op: edit.kind, reason });
+      if (recorded.has(edit.op_id)) continue;
+      recorded.add(edit.op_id);
+      errors.push({
+        table: edit.table, row: edit.row, op: edit.kind, reason, values: edit.values, op_id: edit.op_id,
+      });
     }
     await this.download();
     this.state.journal = journal;

@@ -24,6 +24,7 @@ class Device:
         self.store.put("metadata", self.link.metadata())
         self._install(self.link.download())
         self.store.put("errors", [])
+        self.store.put("failed", {})
         self.store.put("in_cycle", False)
 
     def _install(self, download: Json) -> None:
@@ -216,12 +217,57 @@ class Device:
             return _refused("network")
         # FAULT-4: stored all at once; a crash in the middle rolls it all back
         self.store.db.execute("BEGIN")
-        self.store.put("errors", [o for o in outcomes if o is not None])
+        self.record_errors(self.store.pending(in_flight_only=True), outcomes)
         self.store.acknowledge()
         self.store.put("in_cycle", False)
         self.store.replace_cache(download["rows"])
         self.crash_point()
         self.store.put("snapshot", download["snapshot"])
+        self.store.db.execute("COMMIT")
+        return {"status": "accepted"}
+
+    def record_errors(self, batch: list[Json], outcomes: list[Json | None]) -> None:
+        """VALID-2: each rejected change becomes an open error (with its values and op id)
+        after those still open, once per op id; its change is kept for a retry (VALID-5)."""
+        errors: list[Json] = self.store.get("errors", [])
+        failed: Json = self.store.get("failed", {})
+        for change, outcome in zip(batch, outcomes, strict=True):
+            if outcome is None or change["op_id"] in failed:
+                continue
+            errors.append({**outcome, "values": change["values"], "op_id": change["op_id"]})
+            failed[change["op_id"]] = change
+        self.store.put("errors", errors)
+        self.store.put("failed", failed)
+
+    # --- sync errors (VALID-5) ------------------------------------------------------------
+
+    def retry(self, op: Json) -> Json:
+        """Queue an open error's change again, as it was, under the retry's new op id (no
+        snapshot check: the server decides), based on the row's cached version now."""
+        return self._close_error(op, retry=True)
+
+    def dismiss(self, op: Json) -> Json:
+        return self._close_error(op, retry=False)
+
+    def _close_error(self, op: Json, *, retry: bool) -> Json:
+        if retry and not self.tables():  # PROFILE-8: no edit without the offline profile
+            return _refused("not_offline")
+        failed: Json = self.store.get("failed", {})
+        named = op.get("error")
+        if not isinstance(named, str) or named not in failed:
+            return _refused("not_found")
+        op_id = op.get("op_id")
+        if retry and (not isinstance(op_id, str) or not op_id or op_id == named):
+            return _refused("invalid")
+        change = failed.pop(named)
+        errors = [e for e in self.store.get("errors", []) if e["op_id"] != named]
+        self.store.db.execute("BEGIN")
+        if retry:
+            cache = self.store.cache()
+            base = cache[change["row"]][2] if change["row"] in cache else None
+            self.store.enqueue({**change, "op_id": op_id, "base": base})
+        self.store.put("errors", errors)
+        self.store.put("failed", failed)
         self.store.db.execute("COMMIT")
         return {"status": "accepted"}
 
