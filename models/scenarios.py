@@ -177,6 +177,15 @@ def _related_world() -> WorldSpec:
 
 
 _END: Operation = {"kind": "sync_end", "device": "bob-phone"}
+#: bob raises the revenue of his own account (his phone, operation op-1)
+_UPDATE_EAST: Operation = {
+    "kind": "update",
+    "device": "bob-phone",
+    "table": "account",
+    "row": "acc-east",
+    "values": {"revenue": 999},
+    "op_id": "op-1",
+}
 _ACCOUNT = {"name": "Adatum", "revenue": 7, "primarycontact": None, "creditlimit": None}
 
 SCENARIOS: list[Scenario] = [
@@ -230,14 +239,7 @@ SCENARIOS: list[Scenario] = [
         world=sample_world(),
         operations=[
             _REVOKE_WRITE,
-            {
-                "kind": "update",
-                "device": "bob-phone",
-                "table": "account",
-                "row": "acc-east",
-                "values": {"revenue": 999},
-                "op_id": "op-1",
-            },
+            _UPDATE_EAST,
             _START,
             _END,
             {
@@ -779,14 +781,7 @@ SCENARIOS.append(
         world=sample_world(),
         operations=[
             _REVOKE_WRITE,
-            {
-                "kind": "update",
-                "device": "bob-phone",
-                "table": "account",
-                "row": "acc-east",
-                "values": {"revenue": 999},
-                "op_id": "op-1",
-            },
+            _UPDATE_EAST,
             _START,
             _END,
             _START,

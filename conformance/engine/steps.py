@@ -9,6 +9,7 @@ manager) so that the rules meet.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import TypeVar
 
 from conformance.engine.driver import Driver
@@ -55,6 +56,11 @@ AIM_TRIES = 3
 INVALID_SUFFIX = "!"
 #: the privilege each edit needs (SEC-3, SEC-12)
 NEEDED: dict[str, Privilege] = {"create": "create", "update": "write", "delete": "delete"}
+
+
+def _to_change(roles: Iterable[str], held: set[str], grant: bool) -> list[str]:
+    """The roles a grant may name (not held yet) or a removal (held): what changes something."""
+    return sorted(r for r in roles if (r in held) != grant)
 
 
 def aimed(preferred: list[T], anything: list[T]) -> list[T]:
@@ -415,9 +421,7 @@ class Steps:
             op["row"], op["team"] = pick(draw, unseen), pick(draw, mine_teams)
             op["rights"] = sorted({"read", *op.get("rights", [])})
         elif kind in ("assign_role", "remove_role"):
-            roles = sorted(d.user_roles[user])
-            if kind == "assign_role":
-                roles = sorted(r for r in d.role_privileges if r not in d.user_roles[user])
+            roles = _to_change(d.role_privileges, d.user_roles[user], kind == "assign_role")
             if not roles:
                 return None
             op["user"], op["role"] = user, pick(draw, roles)
@@ -426,9 +430,7 @@ class Steps:
             if not owners:
                 return None
             team = pick(draw, owners)
-            roles = sorted(d.team_roles[team])
-            if kind == "assign_team_role":
-                roles = sorted(r for r in d.role_privileges if r not in d.team_roles[team])
+            roles = _to_change(d.role_privileges, d.team_roles[team], kind == "assign_team_role")
             if not roles:
                 return None
             op["team"], op["role"] = team, pick(draw, roles)
