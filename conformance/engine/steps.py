@@ -52,6 +52,9 @@ AIM_WEIGHT = 6
 #: how many targets an event tries before it settles for one that changes nothing a device
 #: downloads (``Steps.event_and_cycle``)
 AIM_TRIES = 3
+#: one create in this many names an id that exists (WORLD-4): DEVICE-1's and VALID-3's
+#: clauses about ids, never reached while every id was fresh
+ID_CLASH_ODDS = 8
 #: a family kind with this suffix is an edit carrying a value outside its column's schema
 INVALID_SUFFIX = "!"
 #: the privilege each edit needs (SEC-3, SEC-12)
@@ -260,6 +263,10 @@ class Steps:
             return op
         if kind == "create":
             op["row"] = self.fresh("n")
+            if index(draw, ID_CLASH_ODDS) == 0:  # an id that exists (WORLD-4)
+                taken = sorted({*self.model.devices[device].visible(), *self.model.server.rows})
+                if taken:  # refused here if shown (DEVICE-1), else rejected at sync (VALID-3)
+                    op["row"] = pick(draw, taken)
             op["values"] = pooled_row(draw, TABLE_BY_NAME[op["table"]])
             owner = self.owner(draw, device)
             if owner is not None:
@@ -323,6 +330,20 @@ class Steps:
             "privilege": privilege,
             "depth": "none",
         }
+
+    def new_id(self, draw: Source) -> str:
+        """The id of another user's create: new, or now and then one a device has a pending
+        create for (that create is then rejected at sync, VALID-3) or one the server holds
+        (refused, EVENT-2) (WORLD-4)."""
+        if index(draw, ID_CLASH_ODDS) == 0:
+            pending = {
+                ch.row for dev in self.model.devices.values() for ch in dev.pending()
+                if ch.kind == "create"
+            }  # fmt: skip
+            taken = sorted(pending - set(self.model.server.rows))
+            if taken:
+                return pick(draw, [*taken, *taken, *sorted(self.model.server.rows)])
+        return self.fresh("s")
 
     def owner(self, draw: Source, device: str) -> str | None:
         """The owner a create names (SEC-9): mostly none (the creator), often an owner team
@@ -547,7 +568,7 @@ class Steps:
         )
         if pending and index(draw, 3) < 2:  # two times in three
             targets = pending
-        op = draw_event(draw, self.spec, kind, targets, table_of, lambda: self.fresh("s"))
+        op = draw_event(draw, self.spec, kind, targets, table_of, lambda: self.new_id(draw))
         self.aim_event(draw, op, pending)
         return op
 
@@ -574,7 +595,8 @@ class Steps:
                 used: list[Privilege] = ["write", "delete"]
                 if model.world.append_privileges:
                     used += ["append", "append_to"]
-                privilege = pick(draw, ["read", "read", "read", *used])
+                reads: list[Privilege] = ["read"] * 6
+                privilege = pick(draw, reads + used)
                 holders = [
                     r
                     for r in roles
