@@ -23,6 +23,7 @@ from models.security import (
     level_above,
     lookups_set,
     new_row_rights,
+    owner_bu,
     reaches,
     row_rights,
     secured_columns_denied,
@@ -56,6 +57,38 @@ def in_one_line(system: ModelSystem, user: str, row: str, owner: str) -> bool:
 
 
 def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -> list[str]:
+    """``_security_rules``, with WORLD-2 first when the row's owning business unit has moved
+    since the world was given (its owner moved, or the row was reassigned) and a grant at
+    Business Unit or Parent:Child depth is in play: a unit that did not follow its owner is
+    then the likelier bug than a depth evaluated wrongly."""
+    rules = _security_rules(system, user, row, right)
+    server_row = system.server.rows.get(row)
+    if server_row is None or not _unit_moved(system, row, server_row.owner):
+        return rules
+    d = system.server.directory
+    levels = [level for level, _ in grants(system.world, d, user, server_row.table, right)]
+    if any(level in (_BUSINESS_UNIT, _PARENT_CHILD) for level in levels):
+        return ["WORLD-2", *(r for r in rules if r != "WORLD-2")]
+    return rules
+
+
+_BUSINESS_UNIT, _PARENT_CHILD = DEPTHS.index("business_unit"), DEPTHS.index("parent_child")
+
+
+def _unit_moved(system: ModelSystem, row: str, owner: str) -> bool:
+    """Whether ``row``'s owning business unit differs from the one it had in the world as
+    given (WORLD-2): its owner moved, or it was reassigned to another unit's principal."""
+    spec = system.world.spec
+    given = next((r["owner"] for r in spec["rows"] if r["id"] == row), None)
+    if given is None:
+        return False
+    units = {u["id"]: u["business_unit"] for u in spec["users"]}
+    units |= {t["id"]: t["business_unit"] for t in spec.get("teams", [])}
+    now = owner_bu(system.world, system.server.directory, owner)
+    return units.get(given) != now
+
+
+def _security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -> list[str]:
     """The security rules deciding ``user``'s ``right`` on ``row``, the most specific first.
     When a role of the user's own reaches the row, depth decides (SEC-1), or the deepest of
     several roles' grants (SEC-2) when another role's would not reach it; a team's role, or

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.engine.explain import explain_upload
+from conformance.engine.explain import explain_upload, security_rules
 from models.examples import sample_world
 from models.system import ModelSystem
 
@@ -23,3 +23,17 @@ def test_a_row_left_unchanged_after_a_secured_update_is_blamed_on_field_security
         assert system.apply(op)["status"] == "accepted", op  # type: ignore[arg-type]
     assert system.server.rows["acc-east"].values["name"] == "N"
     assert explain_upload(system, "bob-phone", "acc-east")[0] == "SEC-7"
+
+
+def test_a_row_whose_unit_moved_with_its_owner_names_world_2_before_depths() -> None:
+    # alice (sales) reads rows of her unit; bob's account is in east until bob moves to sales.
+    # An implementation that keeps the row in east hides it from her: its unit did not
+    # follow its owner (WORLD-2), not a depth evaluated wrongly (SEC-1).
+    system = ModelSystem(sample_world())
+    assert security_rules(system, "alice", "acc-east", "read")[0] != "WORLD-2"
+    assert system.apply({"kind": "move_user", "user": "bob", "business_unit": "sales"}) == {
+        "status": "accepted"
+    }
+    assert security_rules(system, "alice", "acc-east", "read")[0] == "WORLD-2"
+    # a right decided at User depth does not involve units: depth first still
+    assert security_rules(system, "bob", "acc-east", "write")[0] != "WORLD-2"
