@@ -139,7 +139,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if why is not None:
         print(f"offsync run: cannot write the report into {out}: {why}", file=sys.stderr)
         return USAGE
-    code = pytest.main(pytest_args(args, out))
+    try:
+        code = pytest.main(pytest_args(args, out))
+    except Exception as exc:  # noqa: BLE001 - pytest itself broke: the report decides
+        # CPython 3.11 can leave a traceback entry without a line number when a signal
+        # interrupts a run; pytest then raises while it renders the interruption, after
+        # the plugin wrote the (incomplete) report. Uncaught, it would exit 1 ("a rule
+        # failed"); the report's verdict says what the run was.
+        print(f"offsync run: pytest broke ({type(exc).__name__}: {exc})", file=sys.stderr)
+        code = pytest.ExitCode.INTERNAL_ERROR
     report_path = out / "report.json"
     if not report_path.exists():
         print(

@@ -294,3 +294,25 @@ def test_bad_arguments_are_one_line_errors_before_anything_runs(tmp_path: Path) 
         assert named in done.stderr and "Traceback" not in done.stderr, done.stderr
         assert time.monotonic() - started < 20  # refused before any family ran
     assert not (tmp_path / "r" / "report.json").exists()
+
+
+def test_pytest_breaking_after_the_report_gives_the_reports_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen in CI: SIGTERM to a run's process group, and pytest raised TypeError while it
+    rendered the interruption's traceback (an entry without a line number), after the plugin
+    had written the incomplete report: the process exited 1, which says "a rule failed"."""
+    from conformance import cli
+
+    def broken_main(arguments: list[str]) -> int:
+        out = Path(arguments[arguments.index("--offsync-report") + 1])
+        out.mkdir(parents=True, exist_ok=True)
+        report = {"verdict": "error", "capabilities": [], "families": [], "rules": []}
+        (out / "report.json").write_text(json.dumps(report))
+        raise TypeError("unsupported operand type(s) for -: 'NoneType' and 'int'")
+
+    monkeypatch.setattr(pytest, "main", broken_main)
+    monkeypatch.setattr(cli, "_print_outcome", lambda report, path: None)
+    code = cli.main(["run", "--iut", "conformance.model_adapter:factory", "--out",
+                     str(tmp_path / "r"), "--no-corpus"])  # fmt: skip
+    assert code == cli.ERROR
