@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from conformance.reporting.narrative import GLOSS, operation, world_table
 from conformance.reporting.spec_text import spec_text
 from conformance.reporting.verdict import FINISHED, counts_line, verdict_line
+from models.records import DEVICE_KINDS
 
 _ENV = Environment(
     loader=PackageLoader("conformance.reporting", "templates"),
@@ -26,7 +27,6 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-#: operations that happen on a device's lane (the rest happen on the server's)
 _DEVICE_KINDS = (
     "create",
     "update",
@@ -55,7 +55,7 @@ def timeline(example: dict[str, Any]) -> dict[str, Any]:
     failing = example["failing_step"]
     rows = []
     for i, op in enumerate(example["operations"][: failing + 1]):
-        device_op = op["kind"] in _DEVICE_KINDS and op.get("device") in lanes
+        device_op = op["kind"] in DEVICE_KINDS and op.get("device") in lanes
         lane = str(op["device"]) if device_op else "server"
         text = operation(op)
         if device_op:
