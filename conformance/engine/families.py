@@ -72,9 +72,7 @@ POSITION_EVENTS = ("set_position", "move_position")
 PROFILE_EVENTS = ("grant_profile", "revoke_profile")
 #: the privilege events every implementation is sent
 PRIVILEGE_EVENTS = tuple(
-    k
-    for k in SERVER_KINDS
-    if k not in DATA_EVENTS + TEAM_EVENTS + POSITION_EVENTS + PROFILE_EVENTS
+    k for k in SERVER_KINDS if k not in DATA_EVENTS + TEAM_EVENTS + POSITION_EVENTS + PROFILE_EVENTS
 )
 #: the privilege changes of teams and positions that families about staleness and validation
 #: draw (the others would crowd out their own steps)

@@ -111,12 +111,15 @@ def run_family(
     progress: Progress | None = None,
     timeout: float | None = None,
     quiet: bool = False,
+    shrink: bool = True,
 ) -> FamilyStats:
     """Run one family's property; return its stats. The same seed generates the same
     examples. ``part`` (i, n) runs the i-th of n parts of the profile's examples, each with a
     seed of its own (so that workers can share a family). ``progress`` writes a line now and
     then while the family runs; ``timeout`` bounds each call to the implementation; ``quiet``
-    keeps Hypothesis's own report of a failure (its steps and reproduction blob) unprinted.
+    keeps Hypothesis's own report of a failure (its steps and reproduction blob) unprinted;
+    ``shrink`` false stops at the first failure as found (no shrinking, no minimizing: a
+    mutation run needs the verdict, not a readable counterexample).
 
     How it ends is recorded in the stats and told by what it raises: a conformance failure
     (``outcome`` failed, ``mismatch`` the minimal program) raises ``ConformanceFailure``; an
@@ -134,7 +137,7 @@ def run_family(
         silent = reporting.with_reporter(_silent) if quiet else nullcontext()
         with silent, shrink_budget(profile), no_local_constants(), frozen_heap():
             parts = part[1] if part is not None else 1
-            shape = settings_for(profile, parts, family.worlds_scale)
+            shape = settings_for(profile, parts, family.worlds_scale, shrink)
             if progress is not None:
                 progress.begin(part_label(family.name, part), shape.max_examples)
             run_state_machine_as_test(machine, settings=shape)
@@ -142,7 +145,8 @@ def run_family(
         failure.mismatch.seed = seed
         if stats.found_size is not None:
             failure.mismatch.sizes["found"] = stats.found_size
-        failure.mismatch = minimize(failure.mismatch, factory, timeout=timeout)
+        if shrink:
+            failure.mismatch = minimize(failure.mismatch, factory, timeout=timeout)
         failure.args = (failure.mismatch.describe(),)
         stats.outcome, stats.mismatch = "failed", failure.mismatch
         stats.message = str(failure).splitlines()[0]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hypothesis import HealthCheck, reporting, settings
+from hypothesis import HealthCheck, Phase, reporting, settings
 from hypothesis.internal.conjecture import engine as _engine
 from hypothesis.internal.conjecture import providers as _providers
 from hypothesis.internal.constants_ast import Constants
@@ -21,13 +21,17 @@ PROFILES: dict[str, tuple[int, int, int]] = {
     "deep": (3000, 60, 1000),
 }
 DEFAULT_PROFILE = "ci"
+#: the phases of a run that stops at its first failure as found
+_NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 
 
-def settings_for(profile: str, parts: int = 1, worlds_scale: int = 1) -> settings:
+def settings_for(
+    profile: str, parts: int = 1, worlds_scale: int = 1, shrink: bool = True
+) -> settings:
     """The Hypothesis settings of a profile (for one of ``parts`` equal parts of a family's
-    examples; ``worlds_scale`` times as many examples, each that many times shorter). No
-    example database: a run depends on its seed alone, so every failure can be replayed from
-    the seed it prints."""
+    examples; ``worlds_scale`` times as many examples, each that many times shorter; without
+    the shrink phase when ``shrink`` is false). No example database: a run depends on its
+    seed alone, so every failure can be replayed from the seed it prints."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
     examples, steps, _ = PROFILES[profile]
@@ -41,6 +45,7 @@ def settings_for(profile: str, parts: int = 1, worlds_scale: int = 1) -> setting
         derandomize=False,  # the run's seed decides, even where CI loads Hypothesis's "ci"
         report_multiple_bugs=False,
         print_blob=True,
+        phases=tuple(Phase) if shrink else _NO_SHRINK,
         suppress_health_check=[
             HealthCheck.too_slow,
             HealthCheck.filter_too_much,

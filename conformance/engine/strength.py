@@ -50,11 +50,24 @@ def try_to_kill(
     family: str,
     profile: str,
     seed: int,
+    shrink: bool = True,
+    timeout: float | None = None,
 ) -> Kill:
-    """Run ``family`` against the implementation; a conformance failure is a kill."""
+    """Run ``family`` against the implementation; a conformance failure is a kill (``shrink``
+    false: the first failure as found; ``timeout``: seconds a call may take; see
+    ``run_family``)."""
     stats = FamilyStats(family)
     try:
-        run_family(FAMILY_BY_NAME[family], factory, capabilities, profile, seed, stats)
+        run_family(
+            FAMILY_BY_NAME[family],
+            factory,
+            capabilities,
+            profile,
+            seed,
+            stats,
+            timeout=timeout,
+            shrink=shrink,
+        )
     except ConformanceFailure as failure:
         mismatch = failure.mismatch
         examples, seconds = stats.first_failure or (stats.examples, stats.seconds)
