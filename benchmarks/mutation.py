@@ -150,6 +150,27 @@ def all_mutants() -> tuple[list[Any], Counter[str]]:
     return kept, excluded
 
 
+INVALID = "not Python: cosmic-ray's mutation does not compile (e.g. `*` of keyword-only parameters)"
+
+
+def sample(specs: list[Any], size: int, seed: int) -> tuple[list[Any], int]:
+    """The first ``size`` mutants, in an order shuffled by ``seed``, whose code compiles (and
+    how many were passed over because it does not: they measure nothing)."""
+    order = random.Random(seed).sample(specs, len(specs))
+    chosen, invalid = [], 0
+    for spec in order:
+        if len(chosen) == size:
+            break
+        _, mutated = mutated_source(spec)
+        try:
+            compile(mutated or "", str(spec.module_path), "exec")
+        except SyntaxError:
+            invalid += 1
+            continue
+        chosen.append(spec)
+    return chosen, invalid
+
+
 def mutated_source(spec: Any) -> tuple[str, str | None]:
     from cosmic_ray.mutating import mutate_code
     from cosmic_ray.plugins import get_operator
@@ -423,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     from importlib.metadata import version
 
     specs, excluded = all_mutants()
-    chosen = random.Random(args.seed).sample(specs, min(args.sample, len(specs)))
+    chosen, invalid = sample(specs, args.sample, args.seed)
+    excluded[INVALID] += invalid
     by_id = {mutant_id(s): s for s in specs}
     unknown = [i for i in args.only or () if i not in by_id]
     if unknown:
