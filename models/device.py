@@ -177,18 +177,19 @@ class Device:
             trace.add("SYNC-7")
         kind, table = op["kind"], op.get("table", "")
         if not self.snapshot.offline:
-            trace.add("PROFILE-8")
+            trace.update(("PROFILE-8", "DEVICE-1.not_offline"))
             return refused("not_offline")
         if table not in device_tables(self.world):
-            trace.add("PROFILE-2")
+            trace.update(("PROFILE-2", "DEVICE-1.not_offline"))
             return refused("not_offline")
         allowed = self.world.tables[table].offline_operations
         if kind in OFFLINE_OPERATIONS and len(allowed) < len(OFFLINE_OPERATIONS):
             trace.add("PROFILE-6")
             if kind not in allowed:
+                trace.add("DEVICE-1.not_supported_offline")
                 return refused("not_supported_offline")
         if kind == "read":
-            trace.add("SYNC-6")
+            trace.update(("SYNC-6", "DEVICE-1.read"))
             rows = {rid: dict(v) for rid, (t, v) in sorted(self.visible().items()) if t == table}
             return {"status": "accepted", "rows": rows}
         trace.add("WORLD-4")
@@ -200,43 +201,49 @@ class Device:
         owner: str | None = None
         if kind == "create":
             edit = "create"
-            if rid in shown or not rid or not op_id:
+            if rid in shown:
+                trace.add("DEVICE-1.id_visible")
+                return refused("invalid")
+            if not rid or not op_id:
                 return refused("invalid")
             if values_problem(columns, values, complete=True):
-                trace.add("WORLD-3")
+                trace.update(("WORLD-3", "DEVICE-1.invalid_values"))
                 return refused("invalid")
             trace.add("SEC-3")
             named = op.get("owner")
             owner = named if isinstance(named, str) and named != self.user else None
             if owner is not None:
                 trace.add("SEC-9")
-            if not self.may_create(table, owner):
-                return refused("privilege")
-            if self.append_denied(table, values, self.new_row_rights(table, owner), shown):
+            if not self.may_create(table, owner) or self.append_denied(
+                table, values, self.new_row_rights(table, owner), shown
+            ):
+                trace.add("DEVICE-1.privilege")
                 return refused("privilege")
         elif kind in ("update", "delete"):
             edit = "update" if kind == "update" else "delete"
             if rid not in shown or shown[rid][0] != table:
+                trace.add("DEVICE-1.not_found")
                 return refused("not_found")
             if not op_id:
                 return refused("invalid")
             if kind == "update" and values_problem(columns, values, complete=False):
-                trace.add("WORLD-3")
+                trace.update(("WORLD-3", "DEVICE-1.invalid_values"))
                 return refused("invalid")
             needed: RowRight = "write" if kind == "update" else "delete"
             rights = self.rights(rid, table)
-            if needed not in rights:
-                return refused("privilege")
-            if "read" not in rights:
+            if "read" not in rights and needed in rights:
                 trace.add("SEC-12")
-            if kind == "update" and self.append_denied(table, values, rights, shown):
+            if needed not in rights or (
+                kind == "update" and self.append_denied(table, values, rights, shown)
+            ):
+                trace.add("DEVICE-1.privilege")
                 return refused("privilege")
             values = values if kind == "update" else {}
         else:
             return refused("invalid")
         if any(c in self.world.tables[table].secured for c in values):
             trace.add("SEC-6")
-        trace.update(("SYNC-1", "SYNC-6"))
+        trace.update(("SYNC-1", "SYNC-6", "DEVICE-1.accepted"))
         cached = self.cache.get(rid)
         base = cached.version if cached is not None else None
         self.outbox.append(Change(op_id, edit, table, rid, dict(values), base, owner))

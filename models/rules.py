@@ -62,6 +62,75 @@ RULES: dict[str, str] = {
 }
 
 
+#: The clauses of the rules that state several conditions or outcomes (SPEC.md's clause
+#: index, kept equal by a test): ``RULE.clause`` -> what it covers. A clause counts as
+#: exercised only where the model's decision under it reached an observation (see
+#: ``models.system.ModelSystem.last_clauses``); a rule with clauses is exercised in part
+#: until every clause is. Rules not listed here are one clause each.
+CLAUSES: dict[str, str] = {
+    "SEC-1.user": "a right granted by a role at User depth",
+    "SEC-1.business_unit": "a right granted by a role at Business Unit depth, not less",
+    "SEC-1.parent_child": "a right granted by a role at Parent:Child depth, not less",
+    "SEC-1.organization": "a right granted by a role at Organization depth, not less",
+    "STALE-2.privilege": "rows newly readable after a privilege, membership or profile event",
+    "STALE-2.data": "rows newly readable after another user's edit or a reassignment",
+    "STALE-3.privilege": "rows no longer readable after a privilege, membership or profile event",
+    "STALE-3.data": "rows no longer readable after another user's delete or a reassignment",
+    "VALID-3.not_found": "rejected not_found",
+    "VALID-3.id_exists": "rejected invalid: a create of an id that exists",
+    "VALID-3.privilege": "rejected privilege",
+    "VALID-3.conflict": "rejected conflict (server_wins)",
+    "DEVICE-1.not_offline": "refused not_offline",
+    "DEVICE-1.not_supported_offline": "refused not_supported_offline",
+    "DEVICE-1.not_found": "refused not_found",
+    "DEVICE-1.invalid_values": "refused invalid: values break WORLD-3",
+    "DEVICE-1.id_visible": "refused invalid: a create with an id already visible",
+    "DEVICE-1.privilege": "refused privilege by the snapshot",
+    "DEVICE-1.accepted": "an edit accepted and queued",
+    "DEVICE-1.read": "a read answered with the visible rows",
+}
+# EVENT-1, one clause per kind of server-side event: accepted, it changed what a device's
+# user downloads, and that device then completed a cycle
+CLAUSES.update(
+    {
+        f"EVENT-1.{kind}": f"`{kind}` changed what a device's user downloads; the device synced"
+        for kind in (
+            "assign_role",
+            "remove_role",
+            "set_depth",
+            "share",
+            "unshare",
+            "set_manager",
+            "move_user",
+            "reassign",
+            "server_create",
+            "server_update",
+            "server_delete",
+            "set_position",
+            "move_position",
+            "add_member",
+            "remove_member",
+            "assign_team_role",
+            "remove_team_role",
+            "share_team",
+            "unshare_team",
+            "grant_profile",
+            "revoke_profile",
+        )
+    }
+)
+
+
+def rule_of(clause: str) -> str:
+    """The rule a clause belongs to: ``SEC-1.user`` -> ``SEC-1`` (a rule ID is its own)."""
+    return clause.split(".", 1)[0]
+
+
+def clauses_of(rule: str) -> list[str]:
+    """A rule's clauses, in SPEC's order (empty for a rule that is one clause)."""
+    return [c for c in CLAUSES if rule_of(c) == rule]
+
+
 #: Optional parts of SPEC.md (capabilities an implementation declares), with the rules that
 #: cannot be checked without them: for an implementation that lacks one, they are reported
 #: ``not applicable``, and generated worlds and operations stay within what it declares.
@@ -101,6 +170,20 @@ CAPABILITY_KINDS: dict[str, tuple[str, ...]] = {
     "profile_membership": ("grant_profile", "revoke_profile"),
     "sync_error_retry": ("retry", "dismiss"),
 }
+
+
+def clause_capability(clause: str) -> str | None:
+    """The capability a clause needs beyond its rule's: an event kind's (teams, positions,
+    profile membership), or server_wins for the conflict rejection."""
+    if clause == "VALID-3.conflict":
+        return "server_wins"
+    if clause == "DEVICE-1.not_supported_offline":
+        return "offline_operations"
+    kind = clause.split(".", 1)[1] if "." in clause else ""
+    for cap, kinds in CAPABILITY_KINDS.items():
+        if kind in kinds and rule_of(clause) == "EVENT-1":
+            return cap
+    return None
 
 
 def kinds_within(kinds: tuple[str, ...], capabilities: frozenset[str]) -> tuple[str, ...]:

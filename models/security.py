@@ -302,7 +302,14 @@ def row_rights(
         found.extend(
             (USER_LEVEL, user) for privs in direct if _LEVEL[privs.get(key, "none")] >= USER_LEVEL
         )
-        if any(reaches(world, d, level, principal, owner) for level, principal in found):
+        if why is None:
+            granted = any(reaches(world, d, level, principal, owner) for level, principal in found)
+        else:  # SEC-1's clause: how far the row is from the nearest grant that reaches it
+            reaching = [p for lv, p in found if reaches(world, d, lv, p, owner)]
+            granted = bool(reaching)
+            if reaching:
+                why.add(f"SEC-1.{DEPTHS[_distance(world, d, reaching, owner)]}")
+        if granted:
             rights.add(right)
         elif any(level >= USER_LEVEL for level, _ in found) and (
             (shared is not None and right in shared)  # SEC-4
@@ -311,6 +318,16 @@ def row_rights(
         ):
             rights.add(right)
     return frozenset(rights)
+
+
+def _distance(world: World, d: Directory, principals: list[str], owner: str) -> int:
+    """The shallowest level at which a grant of one of ``principals`` reaches a row owned by
+    ``owner``: User for their own rows, Business Unit for their unit's, and so on."""
+    return min(
+        level
+        for level in range(USER_LEVEL, _ORG_LEVEL + 1)
+        if any(reaches(world, d, level, p, owner) for p in principals)
+    )
 
 
 def new_row_rights(

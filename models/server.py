@@ -215,7 +215,7 @@ class Server:
         reason = self._rejection(device, user, change)
         self.trace.add("VALID-1")
         if reason is not None:
-            self.trace.add("VALID-3")
+            self.trace.add("VALID-3")  # and the clause ``_rejection`` named
             return {
                 "table": change.table,
                 "row": change.row,
@@ -243,34 +243,40 @@ class Server:
         secured = [c for c, v in change.values.items() if c in table.secured]
         if change.kind == "create":
             if change.row in self.rows:
+                trace.add("VALID-3.id_exists")
                 return "invalid"
             if values_problem(table.columns, change.values, complete=True):
                 trace.add("WORLD-3")
                 return "invalid"
             if self.privilege_denied(user, change, trace):
+                trace.add("VALID-3.privilege")
                 return "privilege"
             if secured:
                 trace.add("SEC-7")
             set_columns = [c for c in secured if change.values[c] is not None]
             if secured_columns_denied(world, user, change.table, set_columns):
+                trace.add("VALID-3.privilege")
                 return "privilege"
             return None
         row = self.rows.get(change.row)
         if row is None or row.table != change.table:
+            trace.add("VALID-3.not_found")
             return "not_found"
         if change.kind == "update" and values_problem(table.columns, change.values, complete=False):
             trace.add("WORLD-3")
             return "invalid"
         if self.privilege_denied(user, change, trace):
+            trace.add("VALID-3.privilege")
             return "privilege"
         if change.kind == "update" and secured:
             trace.add("SEC-7")
             if secured_columns_denied(world, user, change.table, secured):
+                trace.add("VALID-3.privilege")
                 return "privilege"
         if conflicts(row, device, change.base):
             trace.add("CONFLICT-1")
             if world.conflict_policy == "server_wins":
-                trace.add("CONFLICT-3")
+                trace.update(("CONFLICT-3", "VALID-3.conflict"))
                 return "conflict"
             trace.add("CONFLICT-2")
         return None

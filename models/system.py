@@ -20,9 +20,13 @@ from models.records import (
     Step,
     WorldSpec,
 )
-from models.server import Change, Server, refused
+from models.rules import rule_of
+from models.server import Change, Download, Server, refused
 from models.sync import end_cycle, restart, restart_server, start_cycle
 from models.world import World, build_world
+
+#: server-side events that are other users' edits or a row's new owner, not privileges
+DATA_KINDS = ("server_create", "server_update", "server_delete", "reassign")
 
 
 class ModelSystem:
@@ -30,7 +34,12 @@ class ModelSystem:
 
     ``last_rules`` names the rules the last operation exercised (``setup_rules`` those the
     setup did): the engine counts them for rule coverage and uses them to name the rules a
-    mismatch concerns.
+    mismatch concerns. ``last_clauses`` (``setup_clauses``) names the clauses of
+    ``models.rules.CLAUSES`` whose decision reached an observation with it: a local decision
+    or one taken in a cycle step at once (the step's answer and the observation after it
+    show it); a server-side event's (EVENT-1 by kind, STALE-2 and STALE-3 by cause) only
+    when it changed what a device's user downloads and that device then completed a cycle,
+    once per event.
     """
 
     def __init__(self, spec: WorldSpec) -> None:
@@ -44,8 +53,17 @@ class ModelSystem:
             dev: Device.signed_in(self.world, dev, user, self.server.download(user), self.trace)
             for dev, user in self.world.devices.items()
         }
-        self.setup_rules: tuple[str, ...] = tuple(sorted(self.trace))
+        self.setup_rules: tuple[str, ...] = tuple(sorted({rule_of(t) for t in self.trace}))
+        self.setup_clauses: tuple[str, ...] = tuple(sorted(t for t in self.trace if "." in t))
         self.last_rules: tuple[str, ...] = ()
+        self.last_clauses: tuple[str, ...] = ()
+        #: device -> (event number, the clauses of an event that changed its user's download)
+        #: until the device completes a cycle; the events already counted
+        self._waiting: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        self._counted: set[int] = set()
+        self._events = 0
+        #: each device user's download now, while no operation changed the server since
+        self._projections: dict[str, Download] | None = None
         #: the parts of the last observation that no operation has changed since (see
         #: ``_changed``); ``observe`` builds the others again
         self._seen_devices: dict[str, DeviceObservation] = {}
@@ -55,18 +73,69 @@ class ModelSystem:
         """Carry out one operation and return its result. A malformed operation (unknown kind
         or device) is refused with ``invalid``; it never raises."""
         self.trace.clear()
+        kind = op.get("kind")
+        before = self._projected() if kind in SERVER_KINDS else None
         result = self._apply(op)
         self._changed(op)
-        self.last_rules = tuple(sorted(self.trace))
+        trace = self.trace
+        self.last_rules = tuple(sorted({rule_of(t) for t in trace}))
+        clauses = {t for t in trace if "." in t}
+        if before is not None:
+            clauses = set()  # an event's clauses wait for a cycle that shows them
+            if result["status"] == "accepted":
+                self._defer(str(kind), before)
+        elif kind == "sync_end" and result["status"] == "accepted" and "fault" not in op:
+            clauses |= self._reached(str(op.get("device")))
+        self.last_clauses = tuple(sorted(clauses))
         return result
+
+    def _projected(self) -> dict[str, Download]:
+        """What each device's user downloads now (kept while nothing changes the server; the
+        evaluation counts as no rule's)."""
+        if self._projections is None:
+            saved, self.server.trace = self.server.trace, set()
+            try:
+                users = {device.user for device in self.devices.values()}
+                self._projections = {u: self.server.download(u) for u in sorted(users)}
+            finally:
+                self.server.trace = saved
+        return self._projections
+
+    def _defer(self, kind: str, before: dict[str, Download]) -> None:
+        """An accepted event: for each device whose user's download it changed, its clauses
+        wait for that device's next completed cycle."""
+        self._projections = None
+        after = self._projected()
+        self._events += 1
+        cause = "data" if kind in DATA_KINDS else "privilege"
+        for dev, device in self.devices.items():
+            old, new = before[device.user], after[device.user]
+            if old == new:
+                continue
+            clauses = {f"EVENT-1.{kind}"}
+            if new.rows.keys() - old.rows.keys():
+                clauses.add(f"STALE-2.{cause}")
+            if old.rows.keys() - new.rows.keys():
+                clauses.add(f"STALE-3.{cause}")
+            self._waiting.setdefault(dev, []).append((self._events, frozenset(clauses)))
+
+    def _reached(self, device: str) -> set[str]:
+        """The clauses of the events a device's completed cycle showed (each event once)."""
+        reached: set[str] = set()
+        for number, clauses in self._waiting.pop(device, []):
+            if number not in self._counted:
+                self._counted.add(number)
+                reached |= clauses
+        return reached
 
     def _changed(self, op: Operation) -> None:
         """What an operation may have changed: a server-side event changes the server alone
         (a device learns of it at its next sync, STALE-1); a device's operation changes that
         device alone, and a cycle step the server too (the upload, SYNC-4)."""
         kind = op.get("kind")
-        if kind in SERVER_KINDS or kind in ("sync_start", "sync_end"):
+        if kind in SERVER_KINDS or kind in ("sync_start", "sync_end") or kind in SYSTEM_KINDS:
             self._seen_server = None
+            self._projections = None
         device = op.get("device")
         if kind in DEVICE_KINDS and isinstance(device, str):
             self._seen_devices.pop(device, None)

@@ -242,7 +242,7 @@ def test_replay_refuses_what_it_cannot_replay(tmp_path: Path) -> None:
         assert named in done.stderr and "now passes" not in done.stdout
         assert "Traceback" not in done.stderr
     path = tmp_path / "report.json"
-    path.write_bytes(b'{"format": "offsync-report/2", "iut": "\xff"}')
+    path.write_bytes(b'{"format": "offsync-report/3", "iut": "\xff"}')
     done = offsync("replay", str(path))
     assert done.returncode == 2 and "not valid UTF-8 (byte 0xff" in done.stderr
     path.write_text("[1, 2, 3]")

@@ -80,3 +80,38 @@ def test_the_model_rule_catalogue_matches_the_spec_index() -> None:
     text = (ROOT / "SPEC.md").read_text().split("## Rule index", 1)[1]
     index = dict(re.findall(r"^\| ([A-Z]+-\d+) \| (.+?) \|$", text, flags=re.MULTILINE))
     assert RULES == index
+
+
+def spec_clauses() -> dict[str, str]:
+    """SPEC.md's clause index: clause ID -> what it covers."""
+    text = (ROOT / "SPEC.md").read_text().split("## Clause index", 1)[1]
+    return dict(re.findall(r"^\| ([A-Z]+-\d+\.[a-z_]+) \| (.+?) \|$", text, flags=re.MULTILINE))
+
+
+def test_the_clause_catalogue_matches_the_spec_clause_index() -> None:
+    from models.records import SERVER_KINDS
+    from models.rules import CLAUSES, RULES, rule_of
+
+    assert CLAUSES == spec_clauses()
+    assert {rule_of(c) for c in CLAUSES} <= set(RULES)
+    # EVENT-1 has a clause for each kind of server-side event, in the same order
+    assert [c.split(".")[1] for c in CLAUSES if rule_of(c) == "EVENT-1"] == list(SERVER_KINDS)
+
+
+def test_every_clause_the_model_records_is_in_the_catalogue() -> None:
+    """A clause ID written in the model's source (``trace.add("DEVICE-1.not_found")``, or an
+    f-string's fixed part) is one of the catalogue's: a misspelt one would be counted under a
+    name no report shows."""
+    from models.rules import CLAUSES
+
+    written: set[str] = set()
+    prefixes: set[str] = set()
+    for path in sorted((ROOT / "models").glob("*.py")):
+        if path.name == "rules.py":
+            continue
+        source = path.read_text()
+        written |= set(re.findall(r"\"([A-Z]+-\d+\.[a-z_]+)\"", source))
+        prefixes |= set(re.findall(r"f\"([A-Z]+-\d+)\.\{", source))
+    assert written and written <= set(CLAUSES), sorted(written - set(CLAUSES))
+    assert prefixes == {"SEC-1", "STALE-2", "STALE-3", "EVENT-1"}
+    assert all(any(c.startswith(p + ".") for c in CLAUSES) for p in prefixes)

@@ -128,6 +128,7 @@ class Driver:
         self.world = world
         self.model = ModelSystem(world)  # the model never changes what it is given
         self.stats.hits.update(self.model.setup_rules)
+        self.stats.hits.update(self.model.setup_clauses)  # clause IDs: ``RULE.clause``
         self.guard.install()
         self.iut = self.call("hello", self.factory)
         self.call("setup", self.iut.setup, json.loads(json.dumps(world)))  # its own copy
@@ -152,6 +153,7 @@ class Driver:
         actual = self.call("apply", self.iut.apply, json.loads(json.dumps(op)))  # its own copy
         self.stats.steps += 1
         self.stats.hits.update(self.model.last_rules)
+        self.stats.hits.update(self.model.last_clauses)
         self.compare(op, expected, actual)
 
     def compare(self, op: Operation | None, expected: Any, actual: Any) -> None:

@@ -97,6 +97,9 @@ class Family:
     #: how often a table joined to another by a lookup has the "related" filter, for an
     #: implementation that declares related_rows (PROFILE-7; see strategies.worlds)
     related_odds: int = 1
+    #: one world in this many grants Read and Write at User depth at most (0: none; see
+    #: strategies.random_world): where shares, teams and the hierarchy decide what users read
+    narrow_odds: int = 0
     #: this many times as many examples, each this many times shorter: for families whose
     #: bugs show in the world more than in long programs (see profiles.settings_for)
     worlds_scale: int = 1
@@ -120,6 +123,7 @@ FAMILIES: tuple[Family, ...] = (
         + DATA_EVENTS
         # faults at a low rate: the faults family draws them often
         + (FAULTY_START, FAULTY_END),
+        narrow_odds=4,
     ),
     Family(
         "profile",
@@ -142,10 +146,11 @@ FAMILIES: tuple[Family, ...] = (
         + (SYNC,) * 6
         + PRIVILEGE_EVENTS
         + TEAM_EVENTS
-        + POSITION_EVENTS
+        + POSITION_EVENTS * 2
         + ("server_create",),
         depth_odds=8,
         worlds_scale=4,
+        narrow_odds=2,
     ),
     Family(
         "staleness",

@@ -51,6 +51,7 @@ def machine_for(
         device_tables_required=family.device_tables_required,
         depth_odds=family.depth_odds,
         related_odds=family.related_odds,
+        narrow_odds=family.narrow_odds,
     )
     kinds = kinds_for(family.kinds, capabilities)  # restarts, teams, positions, faults
 

@@ -35,7 +35,7 @@ from conformance.engine.strategies import (
 )
 from models import ModelSystem
 from models.profile import device_tables, passes_filter
-from models.records import SERVER_KINDS, Operation, Privilege, WorldSpec
+from models.records import SERVER_KINDS, Operation, Privilege, RowRight, WorldSpec
 from models.security import (
     depth_of,
     hierarchy_rights,
@@ -52,6 +52,19 @@ AIM_WEIGHT = 6
 #: how many targets an event tries before it settles for one that changes nothing a device
 #: downloads (``Steps.event_and_cycle``)
 AIM_TRIES = 3
+#: the events whose targets rarely change what a device shows (a share of a row its user
+#: reads anyway, a position in a world of managers): ``Steps.search_effective`` tries this
+#: many candidates built from the world for one that does
+SEARCHED = (
+    "share",
+    "unshare",
+    "share_team",
+    "unshare_team",
+    "set_manager",
+    "set_position",
+    "move_position",
+)
+SEARCH_TRIES = 6
 #: one create in this many names an id that exists (WORLD-4): DEVICE-1's and VALID-3's
 #: clauses about ids, never reached while every id was fresh
 ID_CLASH_ODDS = 8
@@ -119,6 +132,19 @@ class Steps:
         cycle, a wrong answer to the event shows on no device (STALE-2, STALE-3, STALE-4)."""
         op = self._event(draw, kind)
         device = None
+        if kind in SEARCHED and index(draw, 4):  # three times in four
+            found = self.search_effective(draw, kind)
+            if found is not None:
+                ops, device = found
+                if index(draw, 4) == 0:  # most of the time, the device's cycle follows
+                    return ops
+                if len(ops) > 1:  # a grant, its cycle and the removal: the device is idle
+                    return [
+                        *ops,
+                        {"kind": "sync_start", "device": device},
+                        {"kind": "sync_end", "device": device},
+                    ]
+                return [*ops, *self.cycle_of(device)]
         if index(draw, 4):  # three times in four: up to three aims, the first that matters
             downloads: dict[str, str] = {}  # user -> what they download now
             for _ in range(AIM_TRIES):
@@ -130,10 +156,190 @@ class Steps:
                         break
         if device is None or index(draw, 2) == 0:
             return [op]
+        return [op, *self.cycle_of(device)]
+
+    def cycle_of(self, device: str) -> list[Operation]:
+        """The device's cycle, or the end of the one it is in."""
         cycle: list[Operation] = [{"kind": "sync_end", "device": device}]
         if self.model.devices[device].in_flight is None:
             cycle.insert(0, {"kind": "sync_start", "device": device})
-        return [op, *cycle]
+        return cycle
+
+    def search_effective(self, draw: Source, kind: str) -> tuple[list[Operation], str] | None:
+        """For the events whose targets rarely change anything a device shows (``SEARCHED``):
+        up to ``SEARCH_TRIES`` candidates built from the world, tried on copies of the model's
+        server, the first that changes a device's next download with the device it concerns.
+        A removal with nothing to remove that would matter (``unshare``, ``unshare_team``)
+        comes after the grant that it takes back."""
+        candidates = self.candidates(draw, kind)
+        tried = []
+        for _ in range(min(SEARCH_TRIES, len(candidates))):
+            tried.append(candidates.pop(index(draw, len(candidates))))
+        downloads: dict[str, str] = {}
+        for ops in tried:
+            device = self.changed_device(ops, downloads)
+            if device is not None and len(ops) > 1:  # the device sees the grant first
+                return [ops[0], *self.cycle_of(device), ops[1]], device
+            if device is not None:
+                return ops, device
+        return None
+
+    def candidates(self, draw: Source, kind: str) -> list[list[Operation]]:  # noqa: C901
+        """The events of ``kind`` (each with the grant it takes back, for a removal) that may
+        change what a device's user reads: shares of rows a user could read through one,
+        managers and positions above or below the owners of such rows."""
+        model = self.model
+        d, world, rows = model.server.directory, model.world, model.server.rows
+        users = sorted({dev.user for dev in model.devices.values()})
+        unseen = {u: self.shareable(u) for u in users}
+        rights: list[RowRight] = ["read", "write"]
+        found: list[list[Operation]] = []
+        if kind in ("share", "unshare"):
+            shares: list[Operation] = [
+                {"kind": "share", "row": r, "user": u, "rights": rights}
+                for u in users
+                for r in unseen[u]
+            ]
+            if kind == "share":
+                return [[op] for op in shares]
+            held = [(r, u) for (r, u) in sorted(d.shares) if u in users]
+            found = [[{"kind": "unshare", "row": r, "user": u}] for r, u in held]
+            found += [
+                [op, {"kind": "unshare", "row": op["row"], "user": op["user"]}] for op in shares
+            ]
+        elif kind in ("share_team", "unshare_team"):
+            teams = {u: sorted(t for t, m in d.team_members.items() if u in m) for u in users}
+            shares = [
+                {"kind": "share_team", "row": r, "team": t, "rights": rights}
+                for u in users
+                for t in teams[u]
+                for r in unseen[u]
+            ]
+            if kind == "share_team":
+                return [[op] for op in shares]
+            mine = {t for u in users for t in teams[u]}
+            found = [
+                [{"kind": "unshare_team", "row": r, "team": t}]
+                for r, t in sorted(d.team_shares)
+                if t in mine
+            ]
+            found += [
+                [op, {"kind": "unshare_team", "row": op["row"], "team": op["team"]}]
+                for op in shares
+            ]
+        elif kind == "set_manager" and world.hierarchy_enabled:
+            for u in users:
+                found += [
+                    [{"kind": "set_manager", "user": o, "manager": u}]
+                    for o in sorted({rows[r].owner for r in unseen[u]} & d.user_bu.keys())
+                    if o != u
+                ]
+                found += [
+                    [{"kind": "set_manager", "user": o, "manager": None}]
+                    for o, m in sorted(d.user_manager.items())
+                    if m == u
+                ]
+        elif kind in ("set_position", "move_position") and world.hierarchy_model == "position":
+            found = self.position_candidates(kind, users, unseen)
+        return found
+
+    def position_candidates(
+        self, kind: str, users: list[str], unseen: dict[str, list[str]]
+    ) -> list[list[Operation]]:
+        """SEC-8: the owner of a row a device's user does not read put directly below the
+        user's position (or the user above the owner's), and the owner of a row the user
+        reads taken out of the positions (or their position out from under the user's)."""
+        model = self.model
+        d, rows = model.server.directory, model.server.rows
+        parent = d.position_parent
+        found: list[list[Operation]] = []
+        if not model.world.hierarchy_enabled or not parent:
+            return found
+        for u in users:
+            mine = d.user_position.get(u)
+            cached = sorted(r for dev in model.devices.values() if dev.user == u for r in dev.cache)
+            for r in unseen[u]:
+                owner = rows[r].owner
+                theirs = d.user_position.get(owner)
+                if owner not in d.user_bu or owner == u:
+                    continue
+                if kind == "set_position":
+                    found += [
+                        [{"kind": "set_position", "user": owner, "position": p}]
+                        for p in sorted(parent)
+                        if mine is not None and parent[p] == mine
+                    ]
+                    if theirs is not None and parent[theirs] is not None:
+                        found.append(
+                            [{"kind": "set_position", "user": u, "position": parent[theirs]}]
+                        )
+                elif theirs is not None and mine is not None and theirs != mine:
+                    found.append([{"kind": "move_position", "position": theirs, "parent": mine}])
+            for r in cached:
+                owner = rows[r].owner if r in rows else ""
+                theirs = d.user_position.get(owner)
+                if theirs is None or owner == u or mine is None:
+                    continue
+                if kind == "set_position":
+                    found.append([{"kind": "set_position", "user": owner, "position": None}])
+                    found.append([{"kind": "set_position", "user": u, "position": None}])
+                else:
+                    found.append([{"kind": "move_position", "position": theirs, "parent": None}])
+        return found
+
+    def shareable(self, user: str) -> list[str]:
+        """Rows on the device tables that a share or a hierarchy could give ``user`` more
+        rights on: it passes the profile's filter, and the user holds Read at User depth at
+        least but may not read the row, or reads it and holds Write so but may not write it
+        (SEC-4, SEC-5, SEC-8)."""
+        model = self.model
+        d, world, rows = model.server.directory, model.world, model.server.rows
+        on_device = device_tables(world)
+        found = []
+        for r in sorted(rows):
+            row = rows[r]
+            row_filter = world.profile.get(row.table, "related")
+            # a "related" table's rows come only with the rows they relate to (PROFILE-7)
+            if (
+                row.table not in on_device
+                or row_filter == "related"
+                or not passes_filter(world, d, user, row_filter, row.owner)
+            ):
+                continue
+            rights = row_rights(world, d, user, row.table, r, row.owner, only=("read", "write"))
+            # a right on a row the user does not read shows nowhere: Read first, then Write
+            lacking: Privilege | None = (
+                "read" if "read" not in rights else "write" if "write" not in rights else None
+            )
+            if lacking is not None and depth_of(world, d, user, row.table, lacking) >= 1:
+                found.append(r)
+        return found
+
+    def changed_device(self, ops: list[Operation], downloads: dict[str, str]) -> str | None:
+        """The first device whose user's next download the last of ``ops`` changes, after
+        the others (tried on a copy of the model's server), or None; ``downloads`` keeps what
+        each user downloads now (for a single event)."""
+        server = self.model.server
+        trial = copy.copy(server)
+        trial.directory, trial.rows = copy.deepcopy((server.directory, server.rows))
+        trial.trace = set()  # neither copy's evaluation counts as exercising a rule
+        devices = sorted(self.model.devices.items())
+        for op in ops[:-1]:
+            if trial.event(op)["status"] != "accepted":
+                return None
+        before = downloads if len(ops) == 1 else {}
+        for _, dev in devices:
+            if dev.user not in before:
+                before[dev.user] = repr(trial.download(dev.user))
+        if trial.event(ops[-1])["status"] != "accepted":
+            return None
+        after: dict[str, str] = {}
+        for name, dev in devices:
+            if dev.user not in after:
+                after[dev.user] = repr(trial.download(dev.user))
+            if after[dev.user] != before[dev.user]:
+                return name
+        return None
 
     def about_errors(self, draw: Source, kind: str, device: str) -> list[Operation]:
         """A retry or dismiss of an open error (VALID-5), or the privilege an open error

@@ -279,6 +279,7 @@ def random_world(
     device_tables_required: bool = False,
     depth_odds: int = 2,
     related_odds: int = 1,
+    narrow_odds: int = 0,
 ) -> WorldSpec:
     """A small world that satisfies WORLD-1, using only what ``capabilities`` allow:
     without ``server_wins`` the policy is ``client_wins``; without ``hierarchy`` and
@@ -296,7 +297,10 @@ def random_world(
     "all" row filter. Teams mostly have device holders among their members and own rows of
     device tables; lookups mostly name rows of the world (SEC-11 needs a row to append to, and
     PROFILE-7 a row to relate). With ``related_rows``, a table a lookup joins to another has
-    the "related" filter ``related_odds`` times as often as "mine" (PROFILE-7)."""
+    the "related" filter ``related_odds`` times as often as "mine" (PROFILE-7). With
+    ``narrow_odds`` n, one world in n is narrow: every role grants Read and Write at User
+    depth at most, so that users read their own rows and what shares, teams and the
+    hierarchy give them (what an event taking those away changes)."""
     teams_on = "teams" in capabilities
     positions_on = "position_hierarchy" in capabilities
     append = "append" in capabilities and pick(draw, (True, True, True, False))
@@ -550,6 +554,12 @@ def random_world(
             if (device_tables_required and u in device_holders)
             or index(draw, 3 if u in device_holders else 6)
         ]
+    if narrow_odds and index(draw, narrow_odds) == 0:  # drawn last: other worlds stay as they were
+        for role in roles:
+            for privileges_of_table in role["privileges"].values():
+                for p in ("read", "write"):
+                    if privileges_of_table.get(p, "none") != "none":
+                        privileges_of_table[p] = "user"
     return world
 
 

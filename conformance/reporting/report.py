@@ -3,7 +3,10 @@ per family, for CI) and ``summary.md`` (for people, the verdict and the per-rule
 
 A report never calls checked what was not. Each rule is one of ``STATUSES``:
 
-- ``passed``: a family that ran to its end exercised it, and nothing failed on it;
+- ``passed``: a family that ran to its end exercised it (each of its clauses, for a rule
+  that ``models.rules.CLAUSES`` splits), and nothing failed on it;
+- ``partially_exercised``: as passed, but some of its clauses were never reached (the rule
+  names them in ``missing_clauses``): what they state was not checked;
 - ``failed``: a family's minimal counterexample names it first;
 - ``error``: it could not be checked: every family that touched it (or is about it) stopped
   early, because the implementation broke, hung or was lost, or the run was cut short; the
@@ -34,7 +37,7 @@ from conformance.reporting.verdict import (
     counts_line,
     verdict_line,
 )
-from models.rules import CAPABILITY_RULES, RULES, family_of
+from models.rules import CAPABILITY_RULES, RULES, clause_capability, clauses_of, family_of
 
 __all__ = [
     "FINISHED",
@@ -49,7 +52,7 @@ __all__ = [
     "write",
 ]
 
-FORMAT = "offsync-report/2"
+FORMAT = "offsync-report/3"
 
 
 def replay_command(report_path: Path | str, rule: str, iut: str) -> str:
@@ -85,7 +88,7 @@ def judge(status: str, expected: Mapping[str, str] | None) -> str:
         return "unexpected_failure"
     if status == "not_exercised":
         return "not_checked"
-    if status == "passed":
+    if status in ("passed", "partially_exercised"):
         return "unexpected_pass"
     return "unexpected_status"
 
@@ -170,6 +173,14 @@ def build(
             error = {"family": stopped[0].family, "message": stopped[0].message}
         else:
             status = "not_exercised"
+        clauses = {
+            c: sum(f.hits[c] for f in runs if f.outcome in FINISHED)
+            for c in clauses_of(rule)
+            if capabilities is None or clause_capability(c) in (None, *capabilities)
+        }
+        missing_clauses = [c for c, n in clauses.items() if n == 0]
+        if status == "passed" and missing_clauses:
+            status = "partially_exercised"
         want = dict(expected[rule]) if expected is not None and rule in expected else None
         rules.append(
             {
@@ -178,6 +189,8 @@ def build(
                 "family": family_of(rule),
                 "status": status,
                 "exercised": sum(f.hits[rule] for f in runs),
+                "clauses": clauses,
+                "missing_clauses": missing_clauses,
                 "counterexample": found.get(rule),
                 "error": error,
                 "expected": want,
@@ -435,6 +448,9 @@ def junit(report: dict[str, Any]) -> bytes:
                 ET.SubElement(case, "skipped", message="not applicable: capability not declared")
             elif rule["status"] == "not_exercised":
                 ET.SubElement(case, "skipped", message="not exercised in this run")
+            elif rule["status"] == "partially_exercised":
+                out = ET.SubElement(case, "system-out")
+                out.text = f"clauses not reached: {', '.join(rule['missing_clauses'])}"
     fams = report["families"]
     suite = ET.SubElement(
         root,
@@ -479,6 +495,7 @@ def _counterexample_text(example: dict[str, Any]) -> str:
 
 _MARK = {
     "passed": "passed",
+    "partially_exercised": "partially exercised",
     "failed": "**FAILED**",
     "error": "**ERROR**",
     "not_applicable": "not applicable",
@@ -509,6 +526,18 @@ def summary(report: dict[str, Any]) -> str:
         lines.append(
             f"| {rule['id']} | {rule['title']} | {_MARK[rule['status']]} | {rule['exercised']} |"
         )
+    split = [r for r in report["rules"] if r.get("clauses")]
+    if split:
+        lines += [
+            "",
+            "## Clauses",
+            "",
+            "Steps whose decision under each clause reached an observation (0: not checked).",
+            "",
+        ]
+        for rule in split:
+            counts = ", ".join(f"{c.split('.', 1)[1]} {n}" for c, n in rule["clauses"].items())
+            lines.append(f"- {rule['id']}: {counts}")
     failed = [r for r in report["rules"] if r["status"] == "failed"]
     if failed:
         lines += ["", "## Failures", ""]

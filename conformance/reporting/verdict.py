@@ -5,14 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-STATUSES = ("passed", "failed", "error", "not_applicable", "not_exercised")
+STATUSES = (
+    "passed",
+    "partially_exercised",
+    "failed",
+    "error",
+    "not_applicable",
+    "not_exercised",
+)
 VERDICTS = ("pass", "fail", "error")
 #: family outcomes that mean it ran to its end (a failure ends a family's search, on purpose)
 FINISHED = ("passed", "failed")
 
 
 def counts_line(report: dict[str, Any]) -> str:
-    """``38 passed, 0 failed, 0 error, 0 not applicable, 0 not exercised``."""
+    """``38 passed, 1 partially exercised, 0 failed, 0 error, 0 not applicable, 0 not
+    exercised``."""
     s = report["summary"]
     return ", ".join(f"{s[status]} {status.replace('_', ' ')}" for status in STATUSES)
 

@@ -120,6 +120,8 @@ def report(**rule_changes: Any) -> dict[str, Any]:
         "family": "stale",
         "status": "failed",
         "exercised": 12,
+        "clauses": {},
+        "missing_clauses": [],
         "counterexample": counterexample,
         "error": None,
         "expected": None,
@@ -127,7 +129,7 @@ def report(**rule_changes: Any) -> dict[str, Any]:
     }
     failed.update(rule_changes)
     return {
-        "format": "offsync-report/2",
+        "format": "offsync-report/3",
         "verdict": "fail",
         "complete": True,
         "interrupted": None,
@@ -141,15 +143,17 @@ def report(**rule_changes: Any) -> dict[str, Any]:
         "expectations": None,
         "corpus": [],
         "capabilities": ["hierarchy", "restart"],
-        "summary": {"passed": 1, "failed": 1, "error": 0, "not_applicable": 1,
-                    "not_exercised": 0},
+        "summary": {"passed": 1, "partially_exercised": 0, "failed": 1, "error": 0,
+                    "not_applicable": 1, "not_exercised": 0},
         "rules": [
             failed,
             {"id": "SYNC-5", "title": "Idempotent upload", "family": "sync", "status": "passed",
-             "exercised": 40, "counterexample": None, "error": None, "expected": None,
+             "exercised": 40, "clauses": {}, "missing_clauses": [], "counterexample": None,
+             "error": None, "expected": None,
              "expectation": None},
             {"id": "SEC-5", "title": "Hierarchy", "family": "security",
-             "status": "not_applicable", "exercised": 0, "counterexample": None, "error": None,
+             "status": "not_applicable", "exercised": 0, "clauses": {}, "missing_clauses": [],
+             "counterexample": None, "error": None,
              "expected": None, "expectation": None},
         ],
         "families": [
@@ -442,7 +446,8 @@ def test_malformed_transport_messages_are_rejected() -> None:
 def test_report_with_a_bad_status_is_rejected() -> None:
     assert problem("report", report(status="passed?")) == (
         "report at /rules/0/status: 'passed?' is not one of "
-        "['passed', 'failed', 'error', 'not_applicable', 'not_exercised']"
+        "['passed', 'partially_exercised', 'failed', 'error', 'not_applicable', "
+        "'not_exercised']"
     )
     assert "/rules/0/id" in (problem("report", report(id="stale-1")) or "")
     bad = report()

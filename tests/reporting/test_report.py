@@ -12,14 +12,18 @@ from conformance.reporting.counterexample import Mismatch
 from conformance.reporting.report import build, junit, summary
 from conformance.reporting.stats import FamilyStats, RunError
 from models.examples import sample_world
-from models.rules import ALL_CAPABILITIES, RULES
+from models.rules import ALL_CAPABILITIES, CLAUSES, RULES
 
 FOCUS = {"outbox": ("SYNC",), "profile": ("PROFILE",), "broad": ("SYNC", "PROFILE", "SEC")}
 
 
-def stats(family: str, outcome: str = "passed", **hits: int) -> FamilyStats:
+def stats(
+    family: str, outcome: str = "passed", clauses: dict[str, int] | None = None, **hits: int
+) -> FamilyStats:
     found = FamilyStats(
-        family, outcome=outcome, hits=Counter({k.replace("_", "-"): v for k, v in hits.items()})
+        family,
+        outcome=outcome,
+        hits=Counter({k.replace("_", "-"): v for k, v in hits.items()}) + Counter(clauses),
     )
     found.capabilities = ALL_CAPABILITIES
     if outcome == "error":
@@ -97,7 +101,7 @@ def test_an_iut_that_never_started_leaves_every_rule_unchecked() -> None:
 
 def test_a_clean_run_passes_everywhere() -> None:
     hits = {r.replace("-", "_"): 1 for r in RULES}
-    report = report_of([stats("broad", **hits)])
+    report = report_of([stats("broad", clauses=dict.fromkeys(CLAUSES, 1), **hits)])
     assert report["verdict"] == "pass" and report["complete"]
     assert set(status(report).values()) == {"passed"}
     assert summary(report).startswith("# offsync conformance report: PASS\n")
@@ -123,3 +127,42 @@ def test_junit_and_summary_tell_errors_from_failures() -> None:
     )
     assert "| SYNC-1 | Durable ordered outbox; pending count | **ERROR** |" in text
     assert "## Not checked to the end" in text and "panic" in text
+
+
+def test_a_rule_with_a_clause_never_reached_is_partially_exercised_and_names_it() -> None:
+    hits = {r.replace("-", "_"): 1 for r in RULES}
+    reached = {c: 3 for c in CLAUSES if c != "VALID-3.conflict"}
+    report = report_of([stats("broad", clauses=reached, **hits)])
+    rule = next(r for r in report["rules"] if r["id"] == "VALID-3")
+    assert rule["status"] == "partially_exercised"
+    assert rule["missing_clauses"] == ["VALID-3.conflict"]
+    assert rule["clauses"]["VALID-3.privilege"] == 3 and rule["clauses"]["VALID-3.conflict"] == 0
+    assert report["summary"]["partially_exercised"] == 1 and report["verdict"] == "pass"
+    assert "1 partially exercised" in summary(report)
+    assert "- VALID-3: not_found 3, invalid_values 3, id_exists 3, privilege 3, conflict 0" in (
+        summary(report)
+    )
+    case = next(
+        c for c in ET.fromstring(junit(report)).iter("testcase") if c.get("name", "").startswith(
+            "VALID-3 "
+        )
+    )
+    assert case.findtext("system-out") == "clauses not reached: VALID-3.conflict"
+    # without server_wins the conflict clause is not applicable: the rule passes
+    report = report_of(
+        [stats("broad", clauses=reached, **hits)], capabilities=ALL_CAPABILITIES - {"server_wins"}
+    )
+    rule = next(r for r in report["rules"] if r["id"] == "VALID-3")
+    assert rule["status"] == "passed" and "VALID-3.conflict" not in rule["clauses"]
+
+
+def test_a_clause_reached_only_by_a_family_that_broke_does_not_count() -> None:
+    hits = {r.replace("-", "_"): 1 for r in RULES}
+    everything = dict.fromkeys(CLAUSES, 1)
+    broke = stats("outbox", "error", clauses={"SEC-1.organization": 4})
+    report = report_of(
+        [stats("broad", clauses={**everything, "SEC-1.organization": 0}, **hits), broke]
+    )
+    rule = next(r for r in report["rules"] if r["id"] == "SEC-1")
+    assert rule["status"] == "partially_exercised"
+    assert rule["missing_clauses"] == ["SEC-1.organization"]
