@@ -272,6 +272,8 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
         if reason == "privilege":
             change = changes[outcomes.index(rejected[0])]
             return _privilege_rejection(system, dev.user, change)
+        if reason == "conflict":  # the conflict policy decided, not generic validation
+            return [*_REASON_RULES[reason], "VALID-1"]
         return ["VALID-1", *_REASON_RULES.get(reason, [])]
     if dev.user not in system.server.directory.profile_members:
         # applied although the user lost Read on the offline profile: it is not a privilege

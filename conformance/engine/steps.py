@@ -566,7 +566,7 @@ class Steps:
         """Each lookup of the table, two times in three, is set to a row: one the device shows
         in the target table (the device decides Append To itself), or one of the server's that
         it does not show, mostly one its user may not append to (the server decides at sync),
-        or cleared (SEC-11)."""
+        sometimes one it shows in another table, or cleared (SEC-11)."""
         lookups = TABLE_BY_NAME[op["table"]]["lookups"]
         if not lookups or index(draw, 3) == 0:
             return
@@ -583,6 +583,12 @@ class Steps:
                 and "append_to" not in row_rights(world, d, user, target, r, rows[r].owner)
             ]
             there = [*there, *barred * 3]
+            # one time in six, a row the device shows in another table: it is not in the
+            # lookup's target table, so no Append To is asked of it (SEC-11)
+            elsewhere = [r for r in sorted(shown) if shown[r][0] != target]
+            if elsewhere and index(draw, 6) == 0:
+                op["values"][column] = pick(draw, elsewhere)
+                continue
             op["values"][column] = pick(draw, [*(here or there), *(there or here), None])
 
     def changes_download(self, op: Operation, user: str, downloads: dict[str, str]) -> bool:

@@ -37,3 +37,20 @@ def test_a_row_whose_unit_moved_with_its_owner_names_world_2_before_depths() -> 
     assert security_rules(system, "alice", "acc-east", "read")[0] == "WORLD-2"
     # a right decided at User depth does not involve units: depth first still
     assert security_rules(system, "bob", "acc-east", "write")[0] != "WORLD-2"
+
+
+def test_a_change_rejected_as_a_conflict_names_the_conflict_rules_before_validation() -> None:
+    # server_wins: bob edits his account offline, someone else edits it on the server first.
+    # An implementation that applies bob's update anyway broke the conflict policy
+    # (CONFLICT-3, what counts as one: CONFLICT-1), not validation in general (VALID-1).
+    system = ModelSystem(sample_world(conflict_policy="server_wins"))
+    for op in (
+        {"kind": "update", "device": "bob-phone", "table": "account", "row": "acc-east",
+         "values": {"name": "Mine"}, "op_id": "o1"},
+        {"kind": "server_update", "row": "acc-east", "values": {"revenue": 5}},
+        {"kind": "sync_start", "device": "bob-phone"},
+    ):  # fmt: skip
+        assert system.apply(op)["status"] == "accepted", op  # type: ignore[arg-type]
+    assert system.server.applied["o1"] is not None  # rejected: conflict
+    assert "VALID-3.conflict" in system.last_clauses
+    assert explain_upload(system, "bob-phone", "acc-east")[:2] == ["CONFLICT-3", "CONFLICT-1"]
