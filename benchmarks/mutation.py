@@ -58,7 +58,7 @@ CLASSIFIED = ROOT / "benchmarks" / "mutation_survivors.toml"
 SEEDS = {"dev": 1, "ci": 2026}
 
 #: modules whose mutants only the whole HTTP app reaches, and those both reach
-HTTP_ONLY = {"server/app.py", "server/body.py", "asgi_transport.py"}
+HTTP_ONLY = {"server/app.py", "server/body.py", "server/schemas.py", "asgi_transport.py"}
 BOTH = {"device/link.py"}
 
 #: seconds one call to the implementation may take in a killer (a mutant that loops forever

@@ -97,7 +97,7 @@ class Family:
     #: how often a table joined to another by a lookup has the "related" filter, for an
     #: implementation that declares related_rows (PROFILE-7; see strategies.worlds)
     related_odds: int = 1
-    #: one world in this many grants Read and Write at User depth at most (0: none; see
+    #: one world in this many grants every privilege at User depth at most (0: none; see
     #: strategies.random_world): where shares, teams and the hierarchy decide what users read
     narrow_odds: int = 0
     #: this many times as many examples, each this many times shorter: for families whose

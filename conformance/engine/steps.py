@@ -93,6 +93,9 @@ class Steps:
     ) -> None:
         self.driver, self.kinds, self.capabilities = driver, kinds, capabilities
         self.counter = 0
+        #: (device, table) of a depth change that just took Read on the table away from the
+        #: device's user (``aim_event``), for ``edit_while_stale``
+        self.stale_edit: tuple[str, str] | None = None
 
     @property
     def model(self) -> ModelSystem:
@@ -130,8 +133,11 @@ class Steps:
         """A server-side event, aimed most of the time at what it changes for a device's
         user (``aim_at_holder``) and then, one time in two, that device's cycle: without the
         cycle, a wrong answer to the event shows on no device (STALE-2, STALE-3, STALE-4)."""
+        self.stale_edit = None
         op = self._event(draw, kind)
         device = None
+        if self.stale_edit is not None and index(draw, 3):  # two times in three
+            return [op, *self.edit_while_stale(draw, *self.stale_edit)]
         if kind in SEARCHED and index(draw, 4):  # three times in four
             found = self.search_effective(draw, kind)
             if found is not None:
@@ -157,6 +163,24 @@ class Steps:
         if device is None or index(draw, 2) == 0:
             return [op]
         return [op, *self.cycle_of(device)]
+
+    def edit_while_stale(self, draw: Source, device: str, table: str) -> list[Operation]:
+        """After Read on ``table`` was taken from the device's user: the device, with its
+        snapshot of before (STALE-1), updates a row of that table it holds, then syncs: the
+        server applies the update if the user may still write the row (SEC-12)."""
+        dev = self.model.devices[device]
+        held = sorted(r for r, cached in dev.cache.items() if cached.table == table)
+        if not held:
+            return self.cycle_of(device)
+        edit: Operation = {
+            "kind": "update",
+            "device": device,
+            "table": table,
+            "row": pick(draw, held),
+            "values": pooled_update(draw, TABLE_BY_NAME[table]),
+            "op_id": self.fresh("op"),
+        }
+        return [edit, *self.cycle_of(device)]
 
     def cycle_of(self, device: str) -> list[Operation]:
         """The device's cycle, or the end of the one it is in."""
@@ -795,7 +819,8 @@ class Steps:
         if kind in ("server_update", "server_create") and "related" in model.world.profile.values():
             self.aim_event_lookups(draw, op)
         if kind == "set_depth" and index(draw, 2):
-            dev = model.devices[pick(draw, sorted(model.devices))]
+            name = pick(draw, sorted(model.devices))
+            dev = model.devices[name]
             held = sorted({*dev.cache, *(ch.row for ch in dev.pending())} & set(model.server.rows))
             if held:
                 table = model.server.rows[
@@ -817,6 +842,8 @@ class Steps:
                 if roles:
                     op["role"], op["table"] = pick(draw, holders or roles), table
                     op["privilege"], op["depth"] = privilege, "none"
+                    if privilege == "read":
+                        self.stale_edit = (name, table)
             return
         holders = sorted({dev.user for dev in model.devices.values()})
         if kind in ("grant_profile", "revoke_profile") and index(draw, 4):

@@ -298,8 +298,8 @@ def random_world(
     device tables; lookups mostly name rows of the world (SEC-11 needs a row to append to, and
     PROFILE-7 a row to relate). With ``related_rows``, a table a lookup joins to another has
     the "related" filter ``related_odds`` times as often as "mine" (PROFILE-7). With
-    ``narrow_odds`` n, one world in n is narrow: every role grants Read and Write at User
-    depth at most, so that users read their own rows and what shares, teams and the
+    ``narrow_odds`` n, one world in n is narrow: every role grants its privileges at User
+    depth at most, so that users reach their own rows and what shares, teams and the
     hierarchy give them (what an event taking those away changes)."""
     teams_on = "teams" in capabilities
     positions_on = "position_hierarchy" in capabilities
@@ -557,8 +557,8 @@ def random_world(
     if narrow_odds and index(draw, narrow_odds) == 0:  # drawn last: other worlds stay as they were
         for role in roles:
             for privileges_of_table in role["privileges"].values():
-                for p in ("read", "write"):
-                    if privileges_of_table.get(p, "none") != "none":
+                for p, depth in privileges_of_table.items():
+                    if depth != "none":
                         privileges_of_table[p] = "user"
     return world
 

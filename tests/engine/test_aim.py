@@ -59,3 +59,58 @@ def test_a_role_removal_is_mostly_aimed_at_a_role_a_device_user_holds(seen: Coun
     run_family(FAMILY_BY_NAME["staleness"], Recording, ALL_CAPABILITIES, "ci", 2026)
     # 57 at this seed; 28 with the events unaimed (benchmarks/aim.py counts every kind)
     assert seen["remove_role that changed a download"] >= 45, seen
+
+
+@pytest.mark.rule("EVENT-1", "SEC-4", "SEC-10")
+def test_shares_and_their_removals_are_searched_for_ones_a_device_then_shows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stats = run_family(FAMILY_BY_NAME["security"], ModelAdapter, ALL_CAPABILITIES, "ci", 2026)
+    # clause counts: the event changed a device user's download and that device synced
+    reached = {k: stats.hits[f"EVENT-1.{k}"] for k in ("share", "unshare", "unshare_team")}
+    assert min(reached.values()) >= 10, reached
+    monkeypatch.setattr("conformance.engine.steps.SEARCHED", ())
+    unsearched = run_family(FAMILY_BY_NAME["security"], ModelAdapter, ALL_CAPABILITIES, "ci", 2026)
+    assert unsearched.hits["EVENT-1.unshare"] * 3 < reached["unshare"], unsearched.hits
+
+
+class AfterDepth(ModelAdapter):
+    """The model, counting updates of a device right after a depth change took Read away."""
+
+    seen: Counter[str] = Counter()
+
+    def setup(self, world: Any) -> None:
+        super().setup(world)
+        self.took_read = False
+
+    def apply(self, op: Operation) -> Result:
+        if op["kind"] == "update" and self.took_read:
+            self.seen["update right after Read was taken"] += 1
+        self.took_read = op["kind"] == "set_depth" and op.get("privilege") == "read"
+        return super().apply(op)
+
+
+@pytest.mark.rule("SEC-12", "STALE-1")
+def test_a_depth_change_taking_read_is_often_followed_by_an_edit_with_the_old_snapshot() -> None:
+    AfterDepth.seen = Counter()
+    run_family(FAMILY_BY_NAME["validation"], AfterDepth, ALL_CAPABILITIES, "ci", 2026)
+    assert AfterDepth.seen["update right after Read was taken"] >= 5, AfterDepth.seen
+
+
+def test_a_narrow_world_grants_nothing_beyond_user_depth() -> None:
+    import random
+
+    from conformance.engine.strategies import random_world
+
+    narrow = [random_world(random.Random(i), narrow_odds=1) for i in range(20)]
+    depths = {
+        depth for w in narrow for role in w["roles"] for privs in role["privileges"].values()
+        for depth in privs.values()
+    }  # fmt: skip
+    assert depths <= {"none", "user"} and "user" in depths
+    wide = [random_world(random.Random(i)) for i in range(20)]
+    assert any(
+        depth not in ("none", "user")
+        for w in wide for role in w["roles"] for privs in role["privileges"].values()
+        for depth in privs.values()
+    )  # fmt: skip

@@ -143,9 +143,9 @@ def test_a_rule_with_a_clause_never_reached_is_partially_exercised_and_names_it(
         summary(report)
     )
     case = next(
-        c for c in ET.fromstring(junit(report)).iter("testcase") if c.get("name", "").startswith(
-            "VALID-3 "
-        )
+        c
+        for c in ET.fromstring(junit(report)).iter("testcase")
+        if c.get("name", "").startswith("VALID-3 ")
     )
     assert case.findtext("system-out") == "clauses not reached: VALID-3.conflict"
     # without server_wins the conflict clause is not applicable: the rule passes
