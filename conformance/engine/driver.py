@@ -9,9 +9,11 @@ by ``explain``); ``replay`` runs a recorded program through it.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import threading
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -32,6 +34,7 @@ from models import ModelSystem
 from models.records import DEVICE_EDIT_KINDS, Operation, WorldSpec
 from models.security import Snapshot
 from models.server import Change
+from models.world import InvalidWorld
 
 T = TypeVar("T")
 
@@ -123,16 +126,70 @@ class Driver:
         if issue:
             raise IUTBroke(self.cause(method, f"a malformed {kind}: {issue}", method))
 
-    def start(self, world: WorldSpec) -> None:
+    def start(self, world: WorldSpec, refusable: bool = False) -> None:
+        """Set the world up on both sides and compare the first observations. One world in
+        ``PROBE_ODDS`` (chosen by the world itself: generation is unchanged) is first given
+        to the implementation broken (``ill_formed``), which it must refuse (WORLD-1). An
+        ill-formed ``world`` raises ``InvalidWorld``, unless ``refusable`` (a replayed
+        WORLD-1 counterexample, which has no operations): then its refusal is the check."""
         self.stats.examples += 1
         self.world = world
-        self.model = ModelSystem(world)  # the model never changes what it is given
+        try:
+            model = ModelSystem(world)  # the model never changes what it is given
+        except InvalidWorld as bad:
+            if not refusable:
+                raise
+            self.guard.install()
+            self.iut = self.call("hello", self.factory)
+            self.expect_refusal(world, str(bad))
+            return
+        self.model = model
         self.stats.hits.update(self.model.setup_rules)
         self.stats.hits.update(self.model.setup_clauses)  # clause IDs: ``RULE.clause``
         self.guard.install()
         self.iut = self.call("hello", self.factory)
+        probe = ill_formed(world)
+        if probe is not None:
+            self.expect_refusal(*probe)
         self.call("setup", self.iut.setup, json.loads(json.dumps(world)))  # its own copy
         self.compare(None, None, None)
+
+    def expect_refusal(self, broken: WorldSpec, why: str) -> None:
+        """WORLD-1: an ill-formed world is refused as a whole, naming the offending entry
+        (one of the names the model's refusal ``why`` quotes). A refusal is the setup call
+        failing; a timeout is the implementation breaking, as for any call."""
+        assert self.iut is not None
+        names = re.findall(r"'([^']+)'", why)
+        try:
+            with self.guard:
+                self.iut.setup(json.loads(json.dumps(broken)))
+        except CallTimedOut:
+            raise IUTBroke(
+                self.cause("setup", f"no answer in {self.guard.timeout:g} s", "setup")
+            ) from None
+        except (KeyboardInterrupt, IUTBroke):
+            raise
+        except BaseException as exc:  # refused: does it say what is wrong?
+            said = str(exc)
+            if not names or any(name in said for name in names):
+                self.stats.hits.update(("WORLD-1", f"WORLD-1.{_break_kind(why)}"))
+                return
+            actual: Any = f"refused without naming {' or '.join(names)}: {said[:200]}"
+        else:
+            actual = "accepted"
+        self.failed = True
+        raise ConformanceFailure(
+            Mismatch(
+                family=self.family,
+                world=broken,
+                operations=[],
+                failing_step=-1,
+                rules=["WORLD-1"],
+                field="/setup",
+                expected=f"refused: {why}",
+                actual=actual,
+            )
+        )
 
     def step(self, op: Operation) -> None:
         assert self.model is not None and self.iut is not None
@@ -265,6 +322,48 @@ class Driver:
             self.guard.uninstall()
 
 
+#: one world in this many is first given broken to the implementation (see ``ill_formed``)
+PROBE_ODDS = 6
+#: the ways ``ill_formed`` breaks a world, each a clause of WORLD-1
+BREAKS = ("duplicate_id", "unknown_reference", "cycle")
+#: the lists of a world whose entries have ids (WORLD-1: unique within their kind)
+_ID_LISTS = ("business_units", "users", "roles", "rows", "devices", "teams", "positions")
+
+
+def ill_formed(world: WorldSpec) -> tuple[WorldSpec, str] | None:
+    """For one world in ``PROBE_ODDS``, chosen by a checksum of the world (so generation and
+    its seeds are unchanged), a copy broken one way (``BREAKS``: an entry of one of its lists
+    defined twice, a device of an unknown user, a user who is their own manager) with the
+    model's reason to refuse it; None for the other worlds."""
+    digest = zlib.crc32(json.dumps(world, sort_keys=True).encode())
+    if digest % PROBE_ODDS or not world["users"] or not world["devices"]:
+        return None
+    broken: Any = json.loads(json.dumps(world))
+    how = BREAKS[digest // PROBE_ODDS % len(BREAKS)]
+    if how == "duplicate_id":  # the last entry of one of the world's lists, twice
+        lists = [k for k in _ID_LISTS if broken.get(k)]
+        key = lists[digest // PROBE_ODDS // len(BREAKS) % len(lists)]
+        broken[key].append(dict(broken[key][-1]))
+    elif how == "unknown_reference":
+        broken["devices"][0]["user"] = "ghost-user"
+    else:
+        broken["users"][0]["manager"] = broken["users"][0]["id"]
+    try:
+        ModelSystem(broken)
+    except InvalidWorld as bad:
+        return broken, str(bad)
+    return None
+
+
+def _break_kind(why: str) -> str:
+    """The WORLD-1 clause a refusal's reason is about."""
+    if "unknown" in why:
+        return "unknown_reference"
+    if "cycle" in why:
+        return "cycle"
+    return "duplicate_id"
+
+
 def op_kind(op: Operation | None) -> str:
     """An operation's kind as blame knows it: ``setup`` for none, ``sync_start:request_lost``
     for a cycle step with a fault."""
@@ -361,11 +460,12 @@ def replay(
 ) -> Mismatch | None:
     """Run a recorded program (world and operations) against an implementation without
     Hypothesis; return the first mismatch, or None when the implementation agrees on the whole
-    program. ``IUTBroke`` when the implementation breaks on the way. ``stats``, when given,
-    counts the steps and the rules they exercised."""
+    program. ``IUTBroke`` when the implementation breaks on the way; ``InvalidWorld`` for an
+    ill-formed world with operations (without any, its refusal is the check: WORLD-1).
+    ``stats``, when given, counts the steps and the rules they exercised."""
     engine = Driver(family, factory, stats or FamilyStats(family), timeout)
     try:
-        engine.start(world)
+        engine.start(world, refusable=not operations)
         for op in operations:
             engine.step(op)
     except ConformanceFailure as failure:
