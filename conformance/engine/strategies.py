@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
+from conformance.engine.profiles import no_local_constants
 from models.examples import TABLES
 from models.records import (
     BASIC_PRIVILEGES,
@@ -166,7 +167,10 @@ def _value_pool(schema: dict[str, Any]) -> list[Any]:
         if value not in found:
             found.append(value)
 
-    collect()
+    # without the literal constants of the modules loaded now: a pytest-xdist worker and a
+    # serial run load different ones, and their pools (so their worlds) differed
+    with no_local_constants():
+        collect()
     return found[:POOL_SIZE]
 
 
