@@ -69,7 +69,7 @@ RULES: dict[str, str] = {
 #: until every clause is. Rules not listed here are one clause each.
 CLAUSES: dict[str, str] = {
     "WORLD-1.duplicate_id": "a world with an entry defined twice refused, naming it",
-    "WORLD-1.unknown_reference": "a world naming an unknown user refused, naming the entry",
+    "WORLD-1.unknown_reference": "a world referring to nothing refused, naming the entry",
     "WORLD-1.cycle": "a world with a manager cycle refused, naming the user",
     "SEC-1.user": "a right granted by a role at User depth",
     "SEC-1.business_unit": "a right granted by a role at Business Unit depth, not less",

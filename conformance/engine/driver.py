@@ -333,7 +333,8 @@ _ID_LISTS = ("business_units", "users", "roles", "rows", "devices", "teams", "po
 def ill_formed(world: WorldSpec) -> tuple[WorldSpec, str] | None:
     """For one world in ``PROBE_ODDS``, chosen by a checksum of the world (so generation and
     its seeds are unchanged), a copy broken one way (``BREAKS``: an entry of one of its lists
-    defined twice, a device of an unknown user, a user who is their own manager) with the
+    defined twice; a reference to nothing: a device's user, a user's unit or role, a row's
+    owner, a module's table, a team's member; a user who is their own manager) with the
     model's reason to refuse it; None for the other worlds."""
     digest = zlib.crc32(json.dumps(world, sort_keys=True).encode())
     if digest % PROBE_ODDS or not world["users"] or not world["devices"]:
@@ -344,8 +345,10 @@ def ill_formed(world: WorldSpec) -> tuple[WorldSpec, str] | None:
         lists = [k for k in _ID_LISTS if broken.get(k)]
         key = lists[digest // PROBE_ODDS // len(BREAKS) % len(lists)]
         broken[key].append(dict(broken[key][-1]))
-    elif how == "unknown_reference":
-        broken["devices"][0]["user"] = "ghost-user"
+    elif how == "unknown_reference":  # one of the references a world makes
+        choice = digest // PROBE_ODDS // len(BREAKS)
+        refs = [_device_user, _user_unit, _user_role, _row_owner, _module_table, _team_member]
+        refs[choice % len(refs)](broken, choice)
     else:
         broken["users"][0]["manager"] = broken["users"][0]["id"]
     try:
@@ -353,6 +356,36 @@ def ill_formed(world: WorldSpec) -> tuple[WorldSpec, str] | None:
     except InvalidWorld as bad:
         return broken, str(bad)
     return None
+
+
+def _device_user(world: Any, n: int) -> None:
+    world["devices"][n % len(world["devices"])]["user"] = "ghost-user"
+
+
+def _user_unit(world: Any, n: int) -> None:
+    world["users"][n % len(world["users"])]["business_unit"] = "ghost-unit"
+
+
+def _user_role(world: Any, n: int) -> None:
+    world["users"][n % len(world["users"])]["roles"].append("ghost-role")
+
+
+def _row_owner(world: Any, n: int) -> None:
+    if world["rows"]:
+        world["rows"][n % len(world["rows"])]["owner"] = "ghost-owner"
+    else:
+        _device_user(world, n)
+
+
+def _module_table(world: Any, n: int) -> None:
+    world["app_modules"][n % len(world["app_modules"])]["tables"].append("ghost_table")
+
+
+def _team_member(world: Any, n: int) -> None:
+    if world.get("teams"):
+        world["teams"][n % len(world["teams"])]["members"].append("ghost-user")
+    else:
+        _user_role(world, n)
 
 
 def _break_kind(why: str) -> str:

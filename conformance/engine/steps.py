@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from conformance.engine.driver import Driver
 from conformance.engine.families import (
@@ -441,10 +441,23 @@ class Steps:
         kind = kind.removesuffix(INVALID_SUFFIX)
         if kind in ("create", "update", "delete", "read", "sync_start", "sync_end", "restart"):
             op = self._device_op(draw, kind, device)
-            if invalid and "values" in op:  # a value no column schema allows (WORLD-3)
-                op["values"] = {**op["values"], pick(draw, sorted(op["values"])): {"bad": True}}
+            if invalid and "values" in op:
+                op["values"] = self.break_values(draw, op["kind"], op["values"])
             return op
         return self._event(draw, kind)
+
+    def break_values(self, draw: Source, kind: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Values that break WORLD-3, one of three ways: a value no column schema allows, a
+        column the table does not have, or, for a create, a column left out (for an update,
+        no column at all)."""
+        how = index(draw, 3)
+        if how == 0 and len(values) > 1 and kind == "create":
+            return {c: v for c, v in values.items() if c != pick(draw, sorted(values))}
+        if how == 0 and kind == "update":
+            return {}
+        if how == 1:
+            return {**values, "no_such_column": pick(draw, sorted(values, key=str))}
+        return {**values, pick(draw, sorted(values)): {"bad": True}}
 
     def _device_op(self, draw: Source, kind: str, device: str) -> Operation:
         if kind in ("sync_start", "sync_end"):

@@ -139,9 +139,7 @@ def test_a_rule_with_a_clause_never_reached_is_partially_exercised_and_names_it(
     assert rule["clauses"]["VALID-3.privilege"] == 3 and rule["clauses"]["VALID-3.conflict"] == 0
     assert report["summary"]["partially_exercised"] == 1 and report["verdict"] == "pass"
     assert "1 partially exercised" in summary(report)
-    assert "- VALID-3: not_found 3, id_exists 3, privilege 3, conflict 0" in (
-        summary(report)
-    )
+    assert "- VALID-3: not_found 3, id_exists 3, privilege 3, conflict 0" in (summary(report))
     case = next(
         c
         for c in ET.fromstring(junit(report)).iter("testcase")

@@ -75,6 +75,7 @@ EVENT: dict[str, Any] = {
                 "device",
                 "op_id",
                 "team",
+                "error",
             )
         },
         "fault": {"type": "string"},
