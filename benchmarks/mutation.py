@@ -305,6 +305,23 @@ def run_mutant(spec: Any, spaces: Workspaces, timeout: float) -> dict[str, Any]:
         spaces.free.put(copy)
 
 
+def _recorded_sample(done: dict[str, dict[str, Any]], by_id: dict[str, Any]) -> list[Any]:
+    """The mutants of an earlier run's log, each checked to make the change it recorded
+    (code added to the sample since may have renumbered a module's mutants)."""
+    chosen, moved = [], []
+    for mid, row in done.items():
+        spec = by_id.get(mid)
+        if spec is None or (
+            "change" in row and _changed_line(*mutated_source(spec)) != row["change"]  # type: ignore[arg-type]
+        ):
+            moved.append(mid)
+        else:
+            chosen.append(spec)
+    if moved:
+        raise SystemExit(f"mutation: these mutants no longer make the change recorded: {moved}")
+    return chosen
+
+
 def _changed_line(source: str, mutated: str) -> str:
     for before, after in zip(source.splitlines(), mutated.splitlines(), strict=False):
         if before != after:
@@ -433,6 +450,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", nargs="+", metavar="ID", help="run just these mutants")
     parser.add_argument(
+        "--same-sample",
+        action="store_true",
+        help="the sample is the mutants mutation.jsonl already has (an earlier run's, after the "
+        "sample's source grew: each must still make the change it recorded)",
+    )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="run the sample's survivors again (after closing gaps in the suite)",
+    )
+    parser.add_argument(
         "--kill", nargs=4, metavar=("PROFILE", "SEED", "FAMILIES", "IUT"), help=argparse.SUPPRESS
     )  # the killer's own entry point
     args = parser.parse_args(argv)
@@ -453,13 +481,16 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     log = OUT / "mutation.jsonl"
     done: dict[str, dict[str, Any]] = {}
-    if (args.resume or args.only) and log.exists():
+    if (args.resume or args.only or args.same_sample or args.again) and log.exists():
         done = {r["id"]: r for r in map(json.loads, log.read_text().splitlines())}
-    todo = (
-        [by_id[i] for i in args.only]
-        if args.only
-        else [s for s in chosen if mutant_id(s) not in done]
-    )
+    if args.same_sample:
+        chosen = _recorded_sample(done, by_id)
+    if args.only:
+        todo = [by_id[i] for i in args.only]
+    elif args.again:
+        todo = [s for s in chosen if done.get(mutant_id(s), {}).get("outcome") == "survived"]
+    else:
+        todo = [s for s in chosen if mutant_id(s) not in done]
     print(
         f"mutation: {len(specs)} mutants ({sum(excluded.values())} more not sampled), "
         f"{len(chosen)} sampled, {len(todo)} to run, {args.jobs} job(s)",
