@@ -5,6 +5,7 @@ Run on demand (not a test, not in CI)::
     pip install -e '.[mutation]'        # cosmic-ray
     python benchmarks/mutation.py [--sample 300] [--seed 2026] [--jobs 2] [--resume]
     python benchmarks/mutation.py --only ID [ID ...]   # again, e.g. after closing a gap
+    python benchmarks/mutation.py --same-sample --again  # the survivors, by a later suite
 
 Cosmic Ray (``cosmic_ray.commands.init``) lists every mutation its operators can make in
 ``implementations/sample``; a seeded random sample of them is run, each mutant in a copy of
@@ -20,8 +21,14 @@ Mutants of the HTTP layer run against ``asgi_factory`` (the whole app, in-proces
 against ``factory`` (the service layer); ``device/link.py`` against both.
 
 Not sampled, with the reason (``EXCLUDED``): the OpenAPI description, mutations inside type
-annotations (never evaluated: ``from __future__ import annotations``), and the code that only
-starts or stops the server process of ``http_factory``.
+annotations (never evaluated: ``from __future__ import annotations``), the code that only
+starts or stops the server process of ``http_factory``, and mutants that do not compile
+(cosmic-ray turns the ``*`` of keyword-only parameters into other operators).
+
+``--same-sample`` keeps the sample of the log (``mutation.jsonl``) even when the sample's
+source has grown since (each mutant must still make the change it recorded), and ``--again``
+runs its survivors once more, but those classified equivalent: the suite that closed the gaps
+against the sample an earlier suite was measured on.
 
 Every survivor must be classified in ``benchmarks/mutation_survivors.toml``: ``equivalent``
 (with the reason: no behaviour SPEC observes changes) or ``gap`` (what the suite misses, and
@@ -458,7 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--again",
         action="store_true",
-        help="run the sample's survivors again (after closing gaps in the suite)",
+        help="run the sample's survivors again, but those classified equivalent (after "
+        "closing gaps in the suite)",
     )
     parser.add_argument(
         "--kill", nargs=4, metavar=("PROFILE", "SEED", "FAMILIES", "IUT"), help=argparse.SUPPRESS
@@ -487,8 +495,14 @@ def main(argv: list[str] | None = None) -> int:
         chosen = _recorded_sample(done, by_id)
     if args.only:
         todo = [by_id[i] for i in args.only]
-    elif args.again:
-        todo = [s for s in chosen if done.get(mutant_id(s), {}).get("outcome") == "survived"]
+    elif args.again:  # an equivalent mutant survives any suite: not run again
+        equivalent = {i for i, c in classified().items() if c.get("class") == "equivalent"}
+        todo = [
+            s
+            for s in chosen
+            if done.get(mutant_id(s), {}).get("outcome") == "survived"
+            and mutant_id(s) not in equivalent
+        ]
     else:
         todo = [s for s in chosen if mutant_id(s) not in done]
     print(

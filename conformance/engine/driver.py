@@ -334,7 +334,8 @@ def ill_formed(world: WorldSpec) -> tuple[WorldSpec, str] | None:
     """For one world in ``PROBE_ODDS``, chosen by a checksum of the world (so generation and
     its seeds are unchanged), a copy broken one way (``BREAKS``: an entry of one of its lists
     defined twice; a reference to nothing: a device's user, a user's unit or role, a row's
-    owner, a module's table, a team's member; a user who is their own manager) with the
+    owner, a module's table, a team's member, a position's parent; a user who is their own
+    manager) with the
     model's reason to refuse it; None for the other worlds."""
     digest = zlib.crc32(json.dumps(world, sort_keys=True).encode())
     if digest % PROBE_ODDS or not world["users"] or not world["devices"]:
@@ -347,7 +348,15 @@ def ill_formed(world: WorldSpec) -> tuple[WorldSpec, str] | None:
         broken[key].append(dict(broken[key][-1]))
     elif how == "unknown_reference":  # one of the references a world makes
         choice = digest // PROBE_ODDS // len(BREAKS)
-        refs = [_device_user, _user_unit, _user_role, _row_owner, _module_table, _team_member]
+        refs = [
+            _device_user,
+            _user_unit,
+            _user_role,
+            _row_owner,
+            _module_table,
+            _team_member,
+            _position_parent,
+        ]
         refs[choice % len(refs)](broken, choice)
     else:
         broken["users"][0]["manager"] = broken["users"][0]["id"]
@@ -386,6 +395,13 @@ def _team_member(world: Any, n: int) -> None:
         world["teams"][n % len(world["teams"])]["members"].append("ghost-user")
     else:
         _user_role(world, n)
+
+
+def _position_parent(world: Any, n: int) -> None:
+    if world.get("positions"):
+        world["positions"][n % len(world["positions"])]["parent"] = "ghost-position"
+    else:
+        _user_unit(world, n)
 
 
 def _break_kind(why: str) -> str:
