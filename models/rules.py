@@ -6,6 +6,8 @@ SPEC.md's rule index and this table are kept equal by a test.
 
 from __future__ import annotations
 
+from models.records import SERVER_KINDS
+
 RULES: dict[str, str] = {
     "WORLD-1": "A world is well formed",
     "WORLD-2": "A row's owning business unit is its owner's",
@@ -97,29 +99,7 @@ CLAUSES: dict[str, str] = {
 CLAUSES.update(
     {
         f"EVENT-1.{kind}": f"`{kind}` changed what a device's user downloads; the device synced"
-        for kind in (
-            "assign_role",
-            "remove_role",
-            "set_depth",
-            "share",
-            "unshare",
-            "set_manager",
-            "move_user",
-            "reassign",
-            "server_create",
-            "server_update",
-            "server_delete",
-            "set_position",
-            "move_position",
-            "add_member",
-            "remove_member",
-            "assign_team_role",
-            "remove_team_role",
-            "share_team",
-            "unshare_team",
-            "grant_profile",
-            "revoke_profile",
-        )
+        for kind in SERVER_KINDS
     }
 )
 

@@ -702,50 +702,23 @@ SCENARIOS: list[Scenario] = [
         ),
         world=_read_and_delete_tasks(),
         operations=[
-            {
-                "kind": "update",
-                "device": "bob-phone",
-                "table": "task",
-                "row": "task-east",
-                "values": {"done": True},
-                "op_id": "op-1",
-            },
-            {
-                "kind": "create",
-                "device": "bob-phone",
-                "table": "task",
-                "row": "task-new",
-                "values": {"subject": "Call", "done": False},
-                "op_id": "op-2",
-            },
-            {
-                "kind": "delete",
-                "device": "bob-phone",
-                "table": "task",
-                "row": "task-east",
-                "op_id": "op-3",
-            },
+            {"kind": "update", "device": "bob-phone", "table": "task", "row": "task-east",
+             "values": {"done": True}, "op_id": "op-1"},
+            {"kind": "create", "device": "bob-phone", "table": "task", "row": "task-new",
+             "values": {"subject": "Call", "done": False}, "op_id": "op-2"},
+            {"kind": "delete", "device": "bob-phone", "table": "task", "row": "task-east",
+             "op_id": "op-3"},
         ],  # fmt: skip
         expectations=[
-            (
-                0,
-                "an update of a task is refused offline",
-                lambda s: _refused(s, "not_supported_offline"),
-            ),
-            (
-                1,
-                "so is a create, and nothing is queued",
-                lambda s: (
-                    _refused(s, "not_supported_offline") and _device(s, "bob-phone")["pending"] == 0
-                ),
-            ),
-            (
-                2,
-                "a delete is allowed and queued",
-                lambda s: (
-                    s["result"]["status"] == "accepted" and _device(s, "bob-phone")["pending"] == 1
-                ),
-            ),
+            (0, "an update of a task is refused offline", lambda s: (
+                _refused(s, "not_supported_offline")
+            )),
+            (1, "so is a create, and nothing is queued", lambda s: (
+                _refused(s, "not_supported_offline") and _device(s, "bob-phone")["pending"] == 0
+            )),
+            (2, "a delete is allowed and queued", lambda s: (
+                s["result"]["status"] == "accepted" and _device(s, "bob-phone")["pending"] == 1
+            )),
         ],  # fmt: skip
     ),
     Scenario(
@@ -754,14 +727,8 @@ SCENARIOS: list[Scenario] = [
         source="Page, Set up mobile offline: a user needs Read on the offline profile.",
         world=sample_world(),
         operations=[
-            {
-                "kind": "update",
-                "device": "bob-phone",
-                "table": "account",
-                "row": "acc-east",
-                "values": {"revenue": 5},
-                "op_id": "op-1",
-            },
+            {"kind": "update", "device": "bob-phone", "table": "account", "row": "acc-east",
+             "values": {"revenue": 5}, "op_id": "op-1"},
             {"kind": "revoke_profile", "user": "bob"},
             {"kind": "read", "device": "bob-phone", "table": "account"},
             _START,
@@ -772,26 +739,18 @@ SCENARIOS: list[Scenario] = [
             _END,
         ],  # fmt: skip
         expectations=[
-            (
-                2,
-                "until the next cycle the device still works",
-                lambda s: s["result"]["status"] == "accepted",
-            ),
-            (
-                4,
-                "the cycle uploads what was pending, then the device holds no table",
-                lambda s: (
-                    s["observation"]["server"]["acc-east"]["values"]["revenue"] == 5
-                    and _device(s, "bob-phone")["metadata_tables"] == []
-                    and _device(s, "bob-phone")["rows"] == {}
-                ),
-            ),
+            (2, "until the next cycle the device still works", lambda s: (
+                s["result"]["status"] == "accepted"
+            )),
+            (4, "the cycle uploads what was pending, then the device holds no table", lambda s: (
+                s["observation"]["server"]["acc-east"]["values"]["revenue"] == 5
+                and _device(s, "bob-phone")["metadata_tables"] == []
+                and _device(s, "bob-phone")["rows"] == {}
+            )),
             (5, "and refuses every local operation", lambda s: _refused(s, "not_offline")),
-            (
-                8,
-                "a grant brings the tables back at the next cycle",
-                lambda s: _shows(s, "bob-phone", "account", "acc-east"),
-            ),
+            (8, "a grant brings the tables back at the next cycle", lambda s: (
+                _shows(s, "bob-phone", "account", "acc-east")
+            )),
         ],  # fmt: skip
     ),
     Scenario(
@@ -801,15 +760,11 @@ SCENARIOS: list[Scenario] = [
         world=_without_profile_read("bob"),
         operations=[{"kind": "read", "device": "bob-phone", "table": "account"}],
         expectations=[
-            (
-                0,
-                "bob's devices start without tables and refuse to read",
-                lambda s: (
-                    _refused(s, "not_offline")
-                    and _device(s, "bob-phone")["metadata_tables"] == []
-                    and _device(s, "alice-phone")["metadata_tables"] != []
-                ),
-            ),
+            (0, "bob's devices start without tables and refuse to read", lambda s: (
+                _refused(s, "not_offline")
+                and _device(s, "bob-phone")["metadata_tables"] == []
+                and _device(s, "alice-phone")["metadata_tables"] != []
+            )),
         ],  # fmt: skip
     ),
 ]
