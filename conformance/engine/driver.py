@@ -335,8 +335,7 @@ def ill_formed(world: WorldSpec) -> tuple[WorldSpec, str] | None:
     its seeds are unchanged), a copy broken one way (``BREAKS``: an entry of one of its lists
     defined twice; a reference to nothing: a device's user, a user's unit or role, a row's
     owner, a module's table, a team's member, a position's parent; a user who is their own
-    manager) with the
-    model's reason to refuse it; None for the other worlds."""
+    manager) with the model's reason to refuse it; None for the other worlds."""
     digest = zlib.crc32(json.dumps(world, sort_keys=True).encode())
     if digest % PROBE_ODDS or not world["users"] or not world["devices"]:
         return None

@@ -43,6 +43,7 @@ from models.security import (
     level_above,
     row_rights,
 )
+from models.server import Server
 
 T = TypeVar("T")
 
@@ -343,10 +344,7 @@ class Steps:
         """The first device whose user's next download the last of ``ops`` changes, after
         the others (tried on a copy of the model's server), or None; ``downloads`` keeps what
         each user downloads now (for a single event)."""
-        server = self.model.server
-        trial = copy.copy(server)
-        trial.directory, trial.rows = copy.deepcopy((server.directory, server.rows))
-        trial.trace = set()  # neither copy's evaluation counts as exercising a rule
+        trial = self.trial_server()
         devices = sorted(self.model.devices.items())
         for op in ops[:-1]:
             if trial.event(op)["status"] != "accepted":
@@ -628,14 +626,20 @@ class Steps:
                 continue
             op["values"][column] = pick(draw, [*(here or there), *(there or here), None])
 
+    def trial_server(self) -> Server:
+        """A copy of the model's server to try events on (what they change is the copy's
+        alone, and its evaluations count as exercising no rule)."""
+        server = self.model.server
+        trial = copy.copy(server)
+        trial.directory, trial.rows = copy.deepcopy((server.directory, server.rows))
+        trial.trace = set()
+        return trial
+
     def changes_download(self, op: Operation, user: str, downloads: dict[str, str]) -> bool:
         """Whether the event would change what ``user``'s device downloads next (rows,
         values or privilege snapshot), tried on a copy of the model's server; ``downloads``
         keeps what each user downloads now, for the next try."""
-        server = self.model.server
-        trial = copy.copy(server)
-        trial.directory, trial.rows = copy.deepcopy((server.directory, server.rows))
-        trial.trace = set()  # neither copy's evaluation counts as exercising a rule
+        trial = self.trial_server()
         if user not in downloads:
             downloads[user] = repr(trial.download(user))
         if trial.event(op)["status"] != "accepted":
