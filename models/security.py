@@ -181,11 +181,11 @@ def level_above(world: World, d: Directory, user: str, subject: str) -> int | No
         start = d.user_position.get(subject)
         if mine is None or start is None:
             return None
-        return _steps_up(d.position_parent, start, mine)
-    return _steps_up(d.user_manager, subject, user)
+        return steps_up(d.position_parent, start, mine)
+    return steps_up(d.user_manager, subject, user)
 
 
-def _steps_up(parents: dict[str, str | None], start: str, target: str) -> int | None:
+def steps_up(parents: dict[str, str | None], start: str, target: str) -> int | None:
     """How many parent links lead from ``start`` up to ``target`` (None when none do)."""
     cur, level, seen = parents.get(start), 1, {start}
     while cur is not None and cur not in seen:

@@ -100,6 +100,10 @@ class Family:
     #: one world in this many grants every privilege at User depth at most (0: none; see
     #: strategies.random_world): where shares, teams and the hierarchy decide what users read
     narrow_odds: int = 0
+    #: in a world with hierarchy security on, the events of its hierarchy model (managers or
+    #: positions) are drawn this many times as often as ``kinds`` lists them (see
+    #: steps.weighted_for): the other model's change nothing a device downloads there
+    hierarchy_weight: int = 1
     #: this many times as many examples, each this many times shorter: for families whose
     #: bugs show in the world more than in long programs (see profiles.settings_for)
     worlds_scale: int = 1
@@ -151,6 +155,7 @@ FAMILIES: tuple[Family, ...] = (
         depth_odds=8,
         worlds_scale=4,
         narrow_odds=2,
+        hierarchy_weight=3,
     ),
     Family(
         "staleness",

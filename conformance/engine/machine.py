@@ -59,7 +59,7 @@ def machine_for(
         def __init__(self) -> None:
             super().__init__()
             self.driver = Driver(family.name, factory, stats, timeout)
-            self.steps = Steps(self.driver, kinds, capabilities)
+            self.steps = Steps(self.driver, kinds, capabilities, family.hierarchy_weight)
 
         @initialize(world=world_strategy)
         def setup(self, world: WorldSpec) -> None:

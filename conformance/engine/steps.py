@@ -42,8 +42,10 @@ from models.security import (
     hierarchy_subjects,
     level_above,
     row_rights,
+    steps_up,
 )
 from models.server import Server
+from models.world import World
 
 T = TypeVar("T")
 
@@ -66,6 +68,8 @@ SEARCHED = (
     "move_position",
 )
 SEARCH_TRIES = 6
+#: the events of each hierarchy model (``weighted_for``)
+HIERARCHY_EVENTS = {"manager": ("set_manager",), "position": ("set_position", "move_position")}
 #: one create in this many names an id that exists (WORLD-4): DEVICE-1's and VALID-3's
 #: clauses about ids, never reached while every id was fresh
 ID_CLASH_ODDS = 8
@@ -80,6 +84,37 @@ def _to_change(roles: Iterable[str], held: set[str], grant: bool) -> list[str]:
     return sorted(r for r in roles if (r in held) != grant)
 
 
+def weighted_for(kinds: tuple[str, ...], world: World, weight: int) -> tuple[str, ...]:
+    """A family's ``kinds`` for one world: with hierarchy security on, the events of the
+    world's hierarchy model (SEC-5's ``set_manager``, SEC-8's ``set_position`` and
+    ``move_position``) ``weight`` times as often (``Family.hierarchy_weight``). The other
+    model's events change nothing any device downloads there; drawn as often, the model's own
+    were too rare to reach EVENT-1's clauses (issue 18)."""
+    if not world.hierarchy_enabled or weight == 1:
+        return kinds
+    own = HIERARCHY_EVENTS[world.hierarchy_model]
+    return kinds + tuple(k for k in kinds if k in own) * (weight - 1)
+
+
+def every_position_change(
+    kind: str, parent: dict[str, str | None], users: list[str]
+) -> list[list[Operation]]:
+    """Every ``set_position`` of ``users`` (to another position or none), or every
+    ``move_position`` (under another position or to the top) that makes no cycle (SEC-8)."""
+    if kind == "set_position":
+        return [
+            [{"kind": "set_position", "user": u, "position": p}]
+            for u in users
+            for p in (None, *sorted(parent))
+        ]
+    return [
+        [{"kind": "move_position", "position": p, "parent": q}]
+        for p in sorted(parent)
+        for q in (None, *sorted(parent))
+        if q != parent[p] and q != p and (q is None or steps_up(parent, q, p) is None)
+    ]
+
+
 def aimed(preferred: list[T], anything: list[T]) -> list[T]:
     """Choices weighted towards ``preferred``: one draw picks from the result."""
     return preferred * AIM_WEIGHT + anything if preferred else anything
@@ -90,13 +125,20 @@ class Steps:
     the operation ``kinds`` of a family; numbers new rows and operation ids itself."""
 
     def __init__(
-        self, driver: Driver, kinds: tuple[str, ...], capabilities: frozenset[str] = frozenset()
+        self,
+        driver: Driver,
+        kinds: tuple[str, ...],
+        capabilities: frozenset[str] = frozenset(),
+        hierarchy_weight: int = 1,
     ) -> None:
         self.driver, self.kinds, self.capabilities = driver, kinds, capabilities
+        self.hierarchy_weight = hierarchy_weight
         self.counter = 0
         #: (device, table) of a depth change that just took Read on the table away from the
         #: device's user (``aim_event``), for ``edit_while_stale``
         self.stale_edit: tuple[str, str] | None = None
+        #: ``kinds`` weighted for the example's world (``weighted_for``), once it has one
+        self.world_kinds: tuple[str, ...] | None = None
 
     @property
     def model(self) -> ModelSystem:
@@ -118,7 +160,9 @@ class Steps:
         ``draw`` is the step's generator, seeded by the step's one Hypothesis choice and its
         position (see ``STEP_SEEDS``). The kind and the device are drawn together, over lists
         that stay the same for the whole example."""
-        kind, device = pick_each(draw, self.kinds, sorted(self.model.devices))
+        if self.world_kinds is None:
+            self.world_kinds = weighted_for(self.kinds, self.model.world, self.hierarchy_weight)
+        kind, device = pick_each(draw, self.world_kinds, sorted(self.model.devices))
         if kind == SYNC:
             return [
                 {"kind": "sync_start", "device": device},
@@ -265,41 +309,89 @@ class Steps:
                     if m == u
                 ]
         elif kind in ("set_position", "move_position") and world.hierarchy_model == "position":
-            found = self.position_candidates(kind, users, unseen)
+            # without a row that points the way: any change of the positions may still
+            # matter (a row the user reads only through the hierarchy, or a related one)
+            found = self.position_candidates(kind, users, unseen) or every_position_change(
+                kind, d.position_parent, sorted(d.user_position)
+            )
         return found
 
     def position_candidates(
         self, kind: str, users: list[str], unseen: dict[str, list[str]]
     ) -> list[list[Operation]]:
-        """SEC-8: the owner of a row a device's user does not read put directly below the
-        user's position (or the user above the owner's), and the owner of a row the user
-        reads taken out of the positions (or their position out from under the user's)."""
+        """SEC-8: for a row a device's user does not read (or write), its owner put below the
+        user's position within the hierarchy's depth, the user put above the owner's, or the
+        owner's branch moved under the user's position (when neither holds a position: the
+        user given one, then the owner one below it); for a row the user holds, the owner or
+        the user taken out of the positions, or the owner's position moved out from under the
+        user's. Each grant comes alone and also followed, after the device's cycle, by the
+        change back. Rows of ``related`` tables count too: one comes with a related row the
+        user downloads once the user may read it (PROFILE-7)."""
         model = self.model
-        d, rows = model.server.directory, model.server.rows
+        world, d, rows = model.world, model.server.directory, model.server.rows
         parent = d.position_parent
         found: list[list[Operation]] = []
-        if not model.world.hierarchy_enabled or not parent:
+        if not world.hierarchy_enabled or not parent:
             return found
+        depth = world.hierarchy_depth
+
+        def below(top: str) -> list[str]:
+            """The positions 1 to ``depth`` levels below ``top``."""
+            return [p for p in sorted(parent) if (steps_up(parent, p, top) or depth + 1) <= depth]
+
+        def above(start: str) -> list[str]:
+            """The positions 1 to ``depth`` levels above ``start``, nearest first."""
+            chain: list[str] = []
+            cur = parent.get(start)
+            while cur is not None and cur not in chain and len(chain) < depth:
+                chain.append(cur)
+                cur = parent.get(cur)
+            return chain
+
+        def root(start: str) -> str:
+            """The top of ``start``'s branch."""
+            seen = {start}
+            while parent.get(start) is not None and parent[start] not in seen:
+                start = parent[start]  # type: ignore[assignment]
+                seen.add(start)
+            return start
+
+        grants: list[Operation] = []
         for u in users:
             mine = d.user_position.get(u)
             cached = sorted(r for dev in model.devices.values() if dev.user == u for r in dev.cache)
-            for r in unseen[u]:
+            for r in [*unseen[u], *self.related_unread(u)]:
                 owner = rows[r].owner
                 theirs = d.user_position.get(owner)
                 if owner not in d.user_bu or owner == u:
                     continue
                 if kind == "set_position":
-                    found += [
-                        [{"kind": "set_position", "user": owner, "position": p}]
-                        for p in sorted(parent)
-                        if mine is not None and parent[p] == mine
-                    ]
-                    if theirs is not None and parent[theirs] is not None:
-                        found.append(
-                            [{"kind": "set_position", "user": u, "position": parent[theirs]}]
-                        )
+                    if mine is not None:
+                        grants += [
+                            {"kind": "set_position", "user": owner, "position": p}
+                            for p in below(mine)
+                        ]
+                    if theirs is not None:
+                        grants += [
+                            {"kind": "set_position", "user": u, "position": p}
+                            for p in above(theirs)
+                        ]
+                    if mine is None and theirs is None:
+                        found += [
+                            [
+                                {"kind": "set_position", "user": u, "position": p},
+                                {"kind": "set_position", "user": owner, "position": c},
+                            ]
+                            for p in sorted(parent)
+                            for c in below(p)[:1]
+                        ]
                 elif theirs is not None and mine is not None and theirs != mine:
-                    found.append([{"kind": "move_position", "position": theirs, "parent": mine}])
+                    # a position moved under one of its own descendants is refused (a cycle)
+                    grants += [
+                        {"kind": "move_position", "position": moved, "parent": mine}
+                        for moved in dict.fromkeys((theirs, root(theirs)))
+                        if moved != mine and steps_up(parent, mine, moved) is None
+                    ]
             for r in cached:
                 owner = rows[r].owner if r in rows else ""
                 theirs = d.user_position.get(owner)
@@ -310,7 +402,31 @@ class Steps:
                     found.append([{"kind": "set_position", "user": u, "position": None}])
                 else:
                     found.append([{"kind": "move_position", "position": theirs, "parent": None}])
+        # each grant alone, and followed (after the device's cycle) by the event that takes it
+        # back: a second change of the same kind, the other way (STALE-2, then STALE-3)
+        for grant in grants:
+            if grant["kind"] == "set_position":
+                undo: Operation = {**grant, "position": d.user_position.get(grant["user"])}
+            else:
+                undo = {**grant, "parent": parent[str(grant["position"])]}
+            found += [[grant], [grant, undo]]
         return found
+
+    def related_unread(self, user: str) -> list[str]:
+        """Rows of the device's ``related`` tables (PROFILE-7) that ``user`` may not read but
+        holds Read on at User depth at least: a hierarchy could let them come with the rows
+        they relate to."""
+        model = self.model
+        d, world, rows = model.server.directory, model.world, model.server.rows
+        on_device = device_tables(world)
+        return [
+            r
+            for r, row in sorted(rows.items())
+            if row.table in on_device
+            and world.profile.get(row.table) == "related"
+            and "read" not in row_rights(world, d, user, row.table, r, row.owner, only=("read",))
+            and depth_of(world, d, user, row.table, "read") >= 1
+        ]
 
     def shareable(self, user: str) -> list[str]:
         """Rows on the device tables that a share or a hierarchy could give ``user`` more

@@ -304,7 +304,8 @@ def random_world(
     the "related" filter ``related_odds`` times as often as "mine" (PROFILE-7). With
     ``narrow_odds`` n, one world in n is narrow: every role grants its privileges at User
     depth at most, so that users reach their own rows and what shares, teams and the
-    hierarchy give them (what an event taking those away changes)."""
+    hierarchy give them (what an event taking those away changes), and no table's filter is
+    "mine", which would hide all of that from the devices."""
     teams_on = "teams" in capabilities
     positions_on = "position_hierarchy" in capabilities
     append = "append" in capabilities and pick(draw, (True, True, True, False))
@@ -564,6 +565,9 @@ def random_world(
                 for p, depth in privileges_of_table.items():
                     if depth != "none":
                         privileges_of_table[p] = "user"
+        # the "mine" filter would hide on the devices all that shares, teams and the
+        # hierarchy give: every row beyond the user's own (PROFILE-5)
+        world["profile"] = {t: "all" if f == "mine" else f for t, f in profile.items()}
     return world
 
 
