@@ -869,7 +869,7 @@ class Steps:
                 return None
             op["row"] = pick(draw, [*pending * 3, *held])
             if kind == "reassign":
-                op["owner"] = pick(draw, [user, *others, *world.owner_teams])
+                op["owner"] = pick(draw, [user, *others, *sorted(world.owner_teams)])
         elif kind in ("add_member", "remove_member"):
             teams = sorted(d.team_members)
             if kind == "remove_member":

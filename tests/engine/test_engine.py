@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from conformance.engine.compare import ConformanceFailure
@@ -89,6 +93,41 @@ def test_same_seed_same_run() -> None:
     a = run_family(family, ModelAdapter, ALL_CAPABILITIES, "dev", 7)
     b = run_family(family, ModelAdapter, ALL_CAPABILITIES, "dev", 7)
     assert (a.examples, a.steps, a.hits) == (b.examples, b.steps, b.hits)
+
+
+#: a family run in a fresh interpreter: prints a digest of every operation and answer, the
+#: steps and the hits
+_DIGEST_RUN = """
+import hashlib, json
+from conformance.engine.families import FAMILY_BY_NAME
+from conformance.engine.machine import run_family
+from conformance.iut.adapter import ALL_CAPABILITIES
+from conformance.iut.model_adapter import ModelAdapter
+seen = hashlib.sha256()
+class Digest(ModelAdapter):
+    def apply(self, op):
+        result = super().apply(op)
+        seen.update(json.dumps([op, result], sort_keys=True, default=str).encode())
+        return result
+stats = run_family(FAMILY_BY_NAME["conflicts"], Digest, ALL_CAPABILITIES, "ci", 2026)
+print(seen.hexdigest(), stats.steps, sorted(stats.hits.items()))
+"""
+
+
+def test_a_run_does_not_depend_on_the_interpreters_hash_seed() -> None:
+    """Each process (a pytest-xdist worker, a second run) orders sets of strings its own way:
+    a draw over one made two runs of a seed differ (a reassignment's owner team)."""
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", _DIGEST_RUN],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(runs) == 1, runs
 
 
 def test_a_malformed_observation_is_an_iut_error_naming_the_field() -> None:
