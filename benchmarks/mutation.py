@@ -60,6 +60,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Path("implementations/sample")
 OUT = ROOT / "reports" / "benchmarks"
 CLASSIFIED = ROOT / "benchmarks" / "mutation_survivors.toml"
+#: the rules a sample of killed mutants break, annotated independently of what the suite
+#: named (see the file's header): the blame's measure on bugs nobody planted
+INTENDED = ROOT / "benchmarks" / "mutation_intended.toml"
 
 #: seeds of the two stages (the ``ci`` one is ``offsync run``'s default)
 SEEDS = {"dev": 1, "ci": 2026}
@@ -191,8 +194,9 @@ def mutated_source(spec: Any) -> tuple[str, str | None]:
 # the killer (runs in a subprocess whose ``implementations`` is a mutated copy)
 
 
-def kill(profile: str, seed: int, families: list[str], iut: str) -> None:
-    """Print, as JSON, how the suite ends against ``iut`` with ``families`` in order."""
+def kill(profile: str, seed: int, families: list[str], iut: str, shrink: bool = False) -> None:
+    """Print, as JSON, how the suite ends against ``iut`` with ``families`` in order
+    (``shrink``: the failure's counterexample shrunk and minimized, as a user sees it)."""
     import importlib
 
     from conformance.engine.machine import IUTError
@@ -210,7 +214,7 @@ def kill(profile: str, seed: int, families: list[str], iut: str) -> None:
                 family,
                 profile,
                 seed,
-                shrink=False,
+                shrink=shrink,
                 timeout=CALL_TIMEOUT,
             )
         except IUTError as broke:
@@ -278,7 +282,9 @@ class Workspaces:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def run_mutant(spec: Any, spaces: Workspaces, timeout: float) -> dict[str, Any]:
+def run_mutant(
+    spec: Any, spaces: Workspaces, timeout: float, shrink: bool = False
+) -> dict[str, Any]:
     module = str(Path(spec.module_path).relative_to(SAMPLE))
     source, mutated = mutated_source(spec)
     row: dict[str, Any] = {
@@ -297,7 +303,7 @@ def run_mutant(spec: Any, spaces: Workspaces, timeout: float) -> dict[str, Any]:
         target.write_text(mutated)
         for profile in ("dev", "ci"):
             for iut in _iuts(module):
-                result = _killer(copy, profile, _families(module), iut, timeout)
+                result = _killer(copy, profile, _families(module), iut, timeout, shrink)
                 expected = str((copy / SAMPLE / "adapter.py").resolve())
                 if result.get("imported", expected) != expected:
                     raise RuntimeError(f"the killer imported {result['imported']}, not the copy")
@@ -336,7 +342,9 @@ def _changed_line(source: str, mutated: str) -> str:
     return ""
 
 
-def _killer(copy: Path, profile: str, families: list[str], iut: str, timeout: float) -> Any:
+def _killer(
+    copy: Path, profile: str, families: list[str], iut: str, timeout: float, shrink: bool = False
+) -> Any:
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -345,6 +353,7 @@ def _killer(copy: Path, profile: str, families: list[str], iut: str, timeout: fl
         str(SEEDS[profile]),
         ",".join(families),
         iut,
+        "shrink" if shrink else "as-found",
     ]
     # the mutated copy first, then this checkout's engine and model (not the installed ones:
     # a run from another work tree measures that tree's suite)
@@ -385,6 +394,65 @@ def classified() -> dict[str, dict[str, str]]:
     return dict(tomllib.loads(CLASSIFIED.read_text()))
 
 
+def blame_run(by_id: dict[str, Any], jobs: int, timeout: float) -> int:
+    """``--blame``: each annotated mutant (``INTENDED``) run as ``run_mutant`` runs it, but
+    with the failure shrunk and minimized (the counterexample a user reads, whose blame is
+    the one that matters); writes ``mutation-blame.json`` and prints the score."""
+    intended = dict(tomllib.loads(INTENDED.read_text()))
+    moved = []
+    for i, entry in intended.items():
+        source, mutated = mutated_source(by_id[i]) if i in by_id else ("", None)
+        if mutated is None or _changed_line(source, mutated) != entry["change"]:
+            moved.append(i)
+    if moved:
+        raise SystemExit(f"mutation: these annotated mutants no longer make their change: {moved}")
+    spaces, rows = Workspaces(jobs), []
+    try:
+        with ThreadPoolExecutor(jobs) as pool:
+            running = [pool.submit(run_mutant, by_id[i], spaces, timeout, True) for i in intended]
+            for n, future in enumerate(as_completed(running), 1):
+                row = future.result()
+                rows.append(row)
+                print(f"mutation: blame {n}/{len(intended)} {row['id']}: {row['outcome']} "
+                      f"{row.get('rules', [])[:3]}", flush=True)  # fmt: skip
+    finally:
+        spaces.close()
+    score = blame(rows)
+    result = {"summary": score, "mutants": sorted(rows, key=lambda r: r["id"])}
+    (OUT / "mutation-blame.json").write_text(json.dumps(result, indent=1))
+    print(
+        f"mutation: of {score['judged']} annotated mutants failed, an intended rule named first "
+        f"{score['named_first']}, named at all {score['named']} (by set: {score['sets']}); "
+        f"not first: {score['missed_first']}"
+    )
+    return 0
+
+
+def blame(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How often a failure named first (or at all) a rule that ``INTENDED`` gives its mutant,
+    over the annotated mutants this run killed by a failing family: in all, and for each
+    ``set`` of the annotation (``tuned``: the mutants whose misnamings the blame was changed
+    for; ``held_out``: annotated afterwards, never looked at before being scored)."""
+    intended = dict(tomllib.loads(INTENDED.read_text())) if INTENDED.exists() else {}
+    judged = [r for r in rows if r["id"] in intended and r["outcome"] == "failed" and r["rules"]]
+    first = {r["id"] for r in judged if r["rules"][0] in intended[r["id"]]["rules"]}
+    named = {r["id"] for r in judged if set(r["rules"]) & set(intended[r["id"]]["rules"])}
+    sets: dict[str, dict[str, int]] = {}
+    for r in judged:
+        counts = sets.setdefault(intended[r["id"]].get("set", "tuned"), Counter())
+        counts["judged"] += 1
+        counts["named_first"] += r["id"] in first
+        counts["named"] += r["id"] in named
+    return {
+        "annotated": len(intended),
+        "judged": len(judged),
+        "named_first": len(first),
+        "named": len(named),
+        "sets": {name: dict(counts) for name, counts in sorted(sets.items())},
+        "missed_first": [r["id"] for r in judged if r["id"] not in first],
+    }
+
+
 def summary(rows: list[dict[str, Any]], excluded: Counter[str], total: int) -> dict[str, Any]:
     classes = classified()
     survivors = [r for r in rows if r["outcome"] == "survived"]
@@ -407,6 +475,7 @@ def summary(rows: list[dict[str, Any]], excluded: Counter[str], total: int) -> d
         "unclassified": [r["id"] for r in unclassified],
         "score": round(len(killed) / scored, 4) if scored else None,
         "rules_named": dict(Counter(r["rules"][0] for r in killed if r.get("rules"))),
+        "blame": blame(rows),
         "median_seconds": _median([r.get("seconds", 0.0) for r in ran]),
     }
 
@@ -427,6 +496,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"unclassified {len(s['unclassified'])}",
         f"- score (killed / (sampled - equivalent)): {s['score']}",
         f"- not sampled: {s['excluded']}",
+        f"- blame on the {s['blame']['judged']} annotated kills (mutation_intended.toml): an "
+        f"intended rule named first {s['blame']['named_first']}, named at all "
+        f"{s['blame']['named']}",
         "",
         "| survivor | change | class | reason |",
         "| --- | --- | --- | --- |",
@@ -469,12 +541,21 @@ def main(argv: list[str] | None = None) -> int:
         "closing gaps in the suite)",
     )
     parser.add_argument(
-        "--kill", nargs=4, metavar=("PROFILE", "SEED", "FAMILIES", "IUT"), help=argparse.SUPPRESS
+        "--blame",
+        action="store_true",
+        help="run the mutants of mutation_intended.toml with shrinking and score the rule each "
+        "failure names against the annotation (mutation-blame.json; the score's files stay)",
+    )
+    parser.add_argument(
+        "--kill",
+        nargs=5,
+        metavar=("PROFILE", "SEED", "FAMILIES", "IUT", "SHRINK"),
+        help=argparse.SUPPRESS,
     )  # the killer's own entry point
     args = parser.parse_args(argv)
     if args.kill:
-        profile, seed, families, iut = args.kill
-        kill(profile, int(seed), families.split(","), iut)
+        profile, seed, families, iut, shrink = args.kill
+        kill(profile, int(seed), families.split(","), iut, shrink == "shrink")
         return 0
 
     from importlib.metadata import version
@@ -487,6 +568,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"no such mutant: {', '.join(unknown)}")
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.blame:
+        return blame_run(by_id, args.jobs, args.timeout)
     log = OUT / "mutation.jsonl"
     done: dict[str, dict[str, Any]] = {}
     if (args.resume or args.only or args.same_sample or args.again) and log.exists():

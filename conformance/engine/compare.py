@@ -98,7 +98,9 @@ def _candidates(
             # refused for a reason of the profile when the model accepted it
             return [_LOCAL_REASON_RULES[other], "DEVICE-1"], ["PROFILE-8"]
         if kind == "read":
-            return (["PROFILE-2"] if reason_of(expected) else ["SYNC-6"]), ["DEVICE-1"]
+            if reason is None and other is not None:  # refused where the model answered:
+                return ["DEVICE-1", "SYNC-6"], []  # the decision, not what a read shows
+            return (["PROFILE-2"] if reason else ["SYNC-6"]), ["DEVICE-1"]
         if kind in _EDIT:
             first = {"invalid": "WORLD-3", "not_found": "DEVICE-1", **_LOCAL_REASON_RULES}
             if reason is not None and other is not None:  # refused, for another reason

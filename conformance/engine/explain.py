@@ -73,6 +73,7 @@ def security_rules(system: ModelSystem, user: str, row: str, right: RowRight) ->
 
 
 _BUSINESS_UNIT, _PARENT_CHILD = DEPTHS.index("business_unit"), DEPTHS.index("parent_child")
+_USER = DEPTHS.index("user")
 
 
 def _unit_moved(system: ModelSystem, row: str, owner: str) -> bool:
@@ -94,7 +95,8 @@ def _security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -
     several roles' grants (SEC-2) when another role's would not reach it; a team's role, or
     the row's team owner, make it the teams' rule (SEC-9). Otherwise a share (SEC-4), a team's
     share (SEC-10), the hierarchy (SEC-5, SEC-8) or a team's role (SEC-9) is what could grant
-    it, then depth (SEC-1)."""
+    it, then depth (SEC-1); a team's role before depth when no role of the user's own grants
+    the right at all."""
     server_row = system.server.rows.get(row)
     if server_row is None:
         return ["SEC-1", "SEC-2"]
@@ -125,7 +127,10 @@ def _security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -
             rules.append("SEC-9")
         return [*rules, "WORLD-2"]
     if team_reach:  # reached by a team's role: from the team's unit (SEC-9) or by depth?
-        return ["SEC-1", "SEC-9", "WORLD-2"] if as_members else ["SEC-9", "SEC-1", "WORLD-2"]
+        # with no role of the user's own granting the right, only the team's role decides
+        if as_members and any(own):
+            return ["SEC-1", "SEC-9", "WORLD-2"]
+        return ["SEC-9", "SEC-1", "WORLD-2"]
     # teams the user was a member of in the world as given and is no longer: a right through
     # one of them, kept after the membership ended, is the teams' rules' business
     former = [
@@ -155,6 +160,12 @@ def _security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -
     if (as_members or member) and "SEC-9" not in rules:
         rules.append("SEC-9")
     rules = list(dict.fromkeys(rules))
+    # no role of the user's own grants the right, or only at User depth (the user's own rows)
+    # while a team owns this one: the teams' rule before depth
+    own_narrow = max(own, default=0) <= _USER
+    if teamed and own_narrow and (not any(own) or owner in world.owner_teams):
+        if "SEC-9" not in rules:
+            rules.append("SEC-9")
     rules.append("SEC-1")
     if teamed and "SEC-9" not in rules:
         rules.append("SEC-9")
@@ -216,12 +227,15 @@ def change_rules(system: ModelSystem, user: str, change: Change) -> list[str]:
     if server_row is None:
         return rules
     rights = row_rights(world, d, user, server_row.table, change.row, server_row.owner)
+    secured = secured_columns_denied(world, user, change.table, list(change.values))
     if right in rights and lookups:
         found = append_rules(system, user, change.table, change.values, rights, change.row)
+        if found == ["SEC-11"] and secured:  # Append and Append To held: the column decides
+            return ["SEC-7", *found, *rules]
         return [*found, *(r for r in rules if r not in found)]
     if right in rights and "read" not in rights:  # allowed without Read: SEC-12's case
         return ["SEC-12", *rules]
-    if right in rights and secured_columns_denied(world, user, change.table, list(change.values)):
+    if right in rights and secured:
         return ["SEC-7", *rules]  # the right is held: a secured column decides it
     return rules
 
@@ -254,6 +268,9 @@ def explain_row(
         return ["SEC-12", *security_rules(system, user, row, "read")]  # written, not readable
     if row_filter == "related" and not readable:  # related rows are readable ones too
         return [*security_rules(system, user, row, "read"), "PROFILE-7"]
+    if readable:  # shown by the model, readable and passing the filter: the implementation
+        # judged the rights otherwise, or the filter (PROFILE-5)
+        return [*security_rules(system, user, row, "read"), "PROFILE-5"]
     return security_rules(system, user, row, "read")
 
 
@@ -312,8 +329,10 @@ def explain_upload(system: ModelSystem, device: str, row: str) -> list[str]:
             return ["SEC-9", *usual, *security[1:]]
         return [*usual, "SEC-3"]
     security = change_rules(system, dev.user, changes[0])
-    if security[0] != "SEC-1":  # a share, a manager, a team, several roles decide this right
-        return [security[0], *usual, *security[1:]]
+    if security[0] not in ("SEC-1", "SEC-11"):  # a share, a manager, a team, several roles
+        return [security[0], *usual, *security[1:]]  # decide this right
+    # the model applied it, so Append and Append To were held: that a change setting a
+    # lookup was dropped or refused is likelier validation's doing than Append's (SEC-11)
     return [*usual, *security]
 
 
@@ -532,8 +551,9 @@ def _edit_rules(
         # or the server's rights allow it
         if not act_ok or live:
             return ["STALE-1", "STALE-3", *special]
-    if earlier:
-        return ["STALE-4", "STALE-1"]
+    if earlier:  # a snapshot not refreshed (STALE-4), or the right its path gives (a share,
+        # a team, the hierarchy, Append) computed wrongly into the new one: the path first
+        return [*special[:1], "STALE-4", "STALE-1", *special[1:]]
     if exp_ok and not act_ok and op["kind"] != "create":
         if "read" not in dev.rights(rid, table):  # the snapshot allows it without Read
             return ["SEC-12", *special, *(r for r in involved if r not in special)]
