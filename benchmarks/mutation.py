@@ -136,8 +136,8 @@ def _annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]
 def all_mutants() -> tuple[list[Any], Counter[str]]:
     """Every mutation cosmic-ray makes in the sample, those excluded left out (and counted
     by reason)."""
-    from cosmic_ray.commands.init import init
-    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.commands.init import init  # type: ignore[import-untyped]
+    from cosmic_ray.work_db import WorkDB, use_db  # type: ignore[import-untyped]
 
     os.chdir(ROOT)
     paths = sorted(p for p in SAMPLE.rglob("*.py") if p.name != "__init__.py")
@@ -167,7 +167,8 @@ def sample(specs: list[Any], size: int, seed: int) -> tuple[list[Any], int]:
     """The first ``size`` mutants, in an order shuffled by ``seed``, whose code compiles (and
     how many were passed over because it does not: they measure nothing)."""
     order = random.Random(seed).sample(specs, len(specs))
-    chosen, invalid = [], 0
+    chosen: list[Any] = []
+    invalid = 0
     for spec in order:
         if len(chosen) == size:
             break
@@ -182,8 +183,8 @@ def sample(specs: list[Any], size: int, seed: int) -> tuple[list[Any], int]:
 
 
 def mutated_source(spec: Any) -> tuple[str, str | None]:
-    from cosmic_ray.mutating import mutate_code
-    from cosmic_ray.plugins import get_operator
+    from cosmic_ray.mutating import mutate_code  # type: ignore[import-untyped]
+    from cosmic_ray.plugins import get_operator  # type: ignore[import-untyped]
 
     source = (ROOT / spec.module_path).read_text()
     operator = get_operator(spec.operator_name)(**(spec.operator_args or {}))

@@ -15,6 +15,7 @@ import json
 import pstats
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from conformance.engine.families import FAMILIES
 from conformance.engine.machine import run_family
@@ -74,7 +75,7 @@ def main() -> None:
         by_component[component(filename, function)] += tottime
         by_function[f"{Path(filename).name}:{line} {function}"] += tottime
         total += tottime
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"component": name, "seconds": round(sec, 3), "share": round(sec / total, 3)}
         for name, sec in by_component.most_common()
     ]

@@ -350,10 +350,11 @@ class Steps:
 
         def root(start: str) -> str:
             """The top of ``start``'s branch."""
-            seen = {start}
-            while parent.get(start) is not None and parent[start] not in seen:
-                start = parent[start]  # type: ignore[assignment]
-                seen.add(start)
+            seen, up = {start}, parent.get(start)
+            while up is not None and up not in seen:
+                start = up
+                seen.add(up)
+                up = parent.get(up)
             return start
 
         grants: list[Operation] = []
