@@ -96,7 +96,7 @@ def _security_rules(system: ModelSystem, user: str, row: str, right: RowRight) -
     the row's team owner, make it the teams' rule (SEC-9). Otherwise a share (SEC-4), a team's
     share (SEC-10), the hierarchy (SEC-5, SEC-8) or a team's role (SEC-9) is what could grant
     it, then depth (SEC-1); a team's role before depth when no role of the user's own grants
-    the right at all."""
+    the right, or grants it only at User depth while a team owns the row."""
     server_row = system.server.rows.get(row)
     if server_row is None:
         return ["SEC-1", "SEC-2"]
